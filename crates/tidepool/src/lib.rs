@@ -1,0 +1,13 @@
+//! tidepool: deterministic simulation testing for distributed systems.
+//!
+//! Run real server code in a simulated world (time, network, randomness,
+//! process reboots) where one 64-bit seed reproduces a run exactly.
+//!
+//! - [`sim`]: the deterministic world (executor, clock, RNG, network, trace).
+//! - [`providers`]: what a process uses instead of the OS, with a simulated and
+//!   a tokio implementation.
+#![warn(missing_docs, unreachable_pub)]
+
+pub mod providers;
+pub mod sim;
+pub mod time;

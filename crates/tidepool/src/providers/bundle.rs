@@ -1,0 +1,103 @@
+//! `Providers`: the one type parameter a process is generic over.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::{JoinHandle, NetworkProvider, RandomProvider, TaskProvider, TimeProvider};
+use crate::time::Instant;
+
+/// Everything a process may use of the world: time, tasks, randomness, network.
+///
+/// A process written against `P: Providers` runs unchanged in a simulation
+/// ([`SimProviders`](super::SimProviders)) and in production
+/// ([`TokioProviders`](super::TokioProviders)). The shortcut methods forward to
+/// the four providers.
+///
+/// # Examples
+///
+/// A task that sleeps, spawns and draws random numbers, run both ways:
+///
+/// ```
+/// use std::time::Duration;
+/// use tidepool::providers::{Providers, RandomProvider, SimProviders, TokioProviders};
+///
+/// async fn roll_dice<P: Providers>(providers: P) -> u64 {
+///     let child = providers.spawn("roller", {
+///         let providers = providers.clone();
+///         async move {
+///             providers.sleep(Duration::from_millis(10)).await;
+///             1 + providers.random().random_below(6)
+///         }
+///     });
+///     child.await.expect("the roller does not panic")
+/// }
+///
+/// // In a simulation: the same seed, the same roll.
+/// let first = tidepool::sim::Sim::new(9).run(roll_dice(SimProviders)).outcome.unwrap();
+/// let again = tidepool::sim::Sim::new(9).run(roll_dice(SimProviders)).outcome.unwrap();
+/// assert_eq!(first, again);
+///
+/// // On tokio: a real roll.
+/// let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// let roll = runtime.block_on(roll_dice(TokioProviders));
+/// assert!((1..=6).contains(&roll));
+/// ```
+pub trait Providers: Clone + Send + Sync + 'static {
+    /// The clock and timers.
+    type Time: TimeProvider;
+    /// Task spawning.
+    type Task: TaskProvider;
+    /// Randomness.
+    type Random: RandomProvider;
+    /// TCP.
+    type Network: NetworkProvider;
+
+    /// The time provider.
+    fn time(&self) -> &Self::Time;
+    /// The task provider.
+    fn task(&self) -> &Self::Task;
+    /// The random provider.
+    fn random(&self) -> &Self::Random;
+    /// The network provider.
+    fn network(&self) -> &Self::Network;
+
+    /// The time now (see [`TimeProvider::now`]).
+    fn now(&self) -> Instant {
+        self.time().now()
+    }
+
+    /// Waits for `duration` (see [`TimeProvider::sleep`]).
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
+        self.time().sleep(duration)
+    }
+
+    /// Spawns a task (see [`TaskProvider::spawn`]).
+    fn spawn<F>(&self, name: impl Into<Cow<'static, str>>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.task().spawn(name, future)
+    }
+
+    /// Binds a listener (see [`NetworkProvider::bind`]).
+    fn bind(
+        &self,
+        addr: SocketAddr,
+    ) -> impl Future<Output = io::Result<<Self::Network as NetworkProvider>::TcpListener>> + Send
+    {
+        self.network().bind(addr)
+    }
+
+    /// Opens a connection (see [`NetworkProvider::connect`]).
+    fn connect(
+        &self,
+        addr: SocketAddr,
+    ) -> impl Future<Output = io::Result<<Self::Network as NetworkProvider>::TcpStream>> + Send
+    {
+        self.network().connect(addr)
+    }
+}

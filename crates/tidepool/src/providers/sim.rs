@@ -1,0 +1,131 @@
+//! The simulated providers: every call goes to the thread's world.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::{
+    JoinHandle, Listener, NetworkProvider, Providers, RandomProvider, TaskProvider, TimeProvider,
+};
+use crate::sim::{self, Elapsed, net};
+use crate::time::Instant;
+
+/// The providers of a simulation. A zero-sized handle: every call reaches the
+/// world running on this thread, on behalf of the host of the calling task.
+///
+/// # Panics
+///
+/// Every method panics when called outside a running simulation, saying so.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SimProviders;
+
+/// The simulated clock (see [`sim::now`], [`sim::sleep`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SimTime;
+
+/// The simulated executor (see [`sim::spawn`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SimTasks;
+
+/// The world's seeded RNG (see [`sim::random_u64`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SimRandom;
+
+/// The simulated network (see [`sim::net`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SimNetwork;
+
+impl Providers for SimProviders {
+    type Time = SimTime;
+    type Task = SimTasks;
+    type Random = SimRandom;
+    type Network = SimNetwork;
+
+    fn time(&self) -> &SimTime {
+        &SimTime
+    }
+
+    fn task(&self) -> &SimTasks {
+        &SimTasks
+    }
+
+    fn random(&self) -> &SimRandom {
+        &SimRandom
+    }
+
+    fn network(&self) -> &SimNetwork {
+        &SimNetwork
+    }
+}
+
+impl TimeProvider for SimTime {
+    fn now(&self) -> Instant {
+        sim::now()
+    }
+
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
+        sim::sleep(duration)
+    }
+
+    fn timeout<F>(
+        &self,
+        duration: Duration,
+        future: F,
+    ) -> impl Future<Output = Result<F::Output, Elapsed>> + Send
+    where
+        F: Future + Send,
+    {
+        sim::timeout(duration, future)
+    }
+}
+
+impl TaskProvider for SimTasks {
+    fn spawn<F>(&self, name: impl Into<Cow<'static, str>>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        JoinHandle::sim(sim::spawn(name, future))
+    }
+
+    fn yield_now(&self) -> impl Future<Output = ()> + Send {
+        sim::yield_now()
+    }
+}
+
+impl RandomProvider for SimRandom {
+    fn next_u64(&self) -> u64 {
+        sim::random_u64()
+    }
+
+    fn random_below(&self, n: u64) -> u64 {
+        sim::random_below(n)
+    }
+}
+
+impl NetworkProvider for SimNetwork {
+    type TcpStream = net::TcpStream;
+    type TcpListener = net::TcpListener;
+
+    fn bind(&self, addr: SocketAddr) -> impl Future<Output = io::Result<net::TcpListener>> + Send {
+        net::bind(addr)
+    }
+
+    fn connect(&self, addr: SocketAddr) -> impl Future<Output = io::Result<net::TcpStream>> + Send {
+        net::connect(addr)
+    }
+}
+
+impl Listener for net::TcpListener {
+    type Stream = net::TcpStream;
+
+    fn accept(&self) -> impl Future<Output = io::Result<(net::TcpStream, SocketAddr)>> + Send {
+        net::TcpListener::accept(self)
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        net::TcpListener::local_addr(self)
+    }
+}

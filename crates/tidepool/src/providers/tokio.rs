@@ -1,0 +1,155 @@
+//! The production providers: tokio's clock, executor and sockets.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::future::Future;
+use std::hash::{BuildHasher, RandomState};
+use std::io;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use super::{
+    JoinHandle, Listener, NetworkProvider, Providers, RandomProvider, TaskProvider, TimeProvider,
+};
+use crate::sim::Elapsed;
+use crate::time::Instant;
+
+/// The providers of production: the real clock, `tokio::spawn`, OS-seeded
+/// randomness and `tokio::net`. Zero-sized; needs a tokio runtime with time
+/// and IO enabled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TokioProviders;
+
+/// tokio's clock. [`Instant`]s count from the first clock read of the process.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioTime;
+
+/// `tokio::spawn`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioTasks;
+
+/// A per-thread xoshiro-style generator seeded from the OS.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioRandom;
+
+/// `tokio::net`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioNetwork;
+
+impl Providers for TokioProviders {
+    type Time = TokioTime;
+    type Task = TokioTasks;
+    type Random = TokioRandom;
+    type Network = TokioNetwork;
+
+    fn time(&self) -> &TokioTime {
+        &TokioTime
+    }
+
+    fn task(&self) -> &TokioTasks {
+        &TokioTasks
+    }
+
+    fn random(&self) -> &TokioRandom {
+        &TokioRandom
+    }
+
+    fn network(&self) -> &TokioNetwork {
+        &TokioNetwork
+    }
+}
+
+fn origin() -> std::time::Instant {
+    static ORIGIN: OnceLock<std::time::Instant> = OnceLock::new();
+    *ORIGIN.get_or_init(std::time::Instant::now)
+}
+
+impl TimeProvider for TokioTime {
+    fn now(&self) -> Instant {
+        let origin = origin();
+        let since = std::time::Instant::now().duration_since(origin);
+        Instant::from_nanos(u64::try_from(since.as_nanos()).unwrap_or(u64::MAX))
+    }
+
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(duration)
+    }
+
+    fn timeout<F>(
+        &self,
+        duration: Duration,
+        future: F,
+    ) -> impl Future<Output = Result<F::Output, Elapsed>> + Send
+    where
+        F: Future + Send,
+    {
+        async move {
+            tokio::time::timeout(duration, future)
+                .await
+                .map_err(|_| Elapsed)
+        }
+    }
+}
+
+impl TaskProvider for TokioTasks {
+    fn spawn<F>(&self, name: impl Into<Cow<'static, str>>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let name = name.into();
+        tracing::trace!(task = %name, "spawn");
+        JoinHandle::tokio(tokio::spawn(future))
+    }
+
+    fn yield_now(&self) -> impl Future<Output = ()> + Send {
+        tokio::task::yield_now()
+    }
+}
+
+impl RandomProvider for TokioRandom {
+    fn next_u64(&self) -> u64 {
+        thread_local! {
+            static STATE: Cell<u64> = Cell::new(RandomState::new().hash_one(std::thread::current().id()) | 1);
+        }
+        STATE.with(|state| {
+            let next = state.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
+            state.set(next);
+            crate::sim::splitmix64(next)
+        })
+    }
+}
+
+impl NetworkProvider for TokioNetwork {
+    type TcpStream = tokio::net::TcpStream;
+    type TcpListener = tokio::net::TcpListener;
+
+    fn bind(
+        &self,
+        addr: SocketAddr,
+    ) -> impl Future<Output = io::Result<tokio::net::TcpListener>> + Send {
+        tokio::net::TcpListener::bind(addr)
+    }
+
+    fn connect(
+        &self,
+        addr: SocketAddr,
+    ) -> impl Future<Output = io::Result<tokio::net::TcpStream>> + Send {
+        tokio::net::TcpStream::connect(addr)
+    }
+}
+
+impl Listener for tokio::net::TcpListener {
+    type Stream = tokio::net::TcpStream;
+
+    fn accept(
+        &self,
+    ) -> impl Future<Output = io::Result<(tokio::net::TcpStream, SocketAddr)>> + Send {
+        tokio::net::TcpListener::accept(self)
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        tokio::net::TcpListener::local_addr(self)
+    }
+}

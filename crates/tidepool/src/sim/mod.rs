@@ -1,0 +1,40 @@
+//! The deterministic world: executor, virtual clock, RNG, hosts, network and
+//! trace, one per run, on one thread.
+//!
+//! [`Sim::run`] builds a world from a seed and runs a future in it. Inside,
+//! every source of nondeterminism is the world's: the executor polls ready tasks
+//! in an order drawn from the seeded RNG, the clock jumps from event to event,
+//! and the network draws its latencies and faults from the same RNG. The same
+//! seed gives a bit-identical trace, summed up in [`SimRun::trace_hash`].
+//!
+//! Handles ([`JoinHandle`], [`HostId`], [`TcpStream`]) are small `Send` ids into
+//! the thread's world, so two threads run two worlds without interfering.
+
+mod clock;
+mod context;
+mod events;
+mod host;
+pub mod net;
+mod random;
+mod runtime;
+mod seed;
+mod select;
+mod task;
+mod tasks;
+mod timers;
+mod trace;
+mod waker;
+pub(crate) mod world;
+
+pub use clock::{Elapsed, Interval, Sleep, Timeout, interval, now, sleep, sleep_until, timeout};
+pub use context::in_simulation;
+pub use host::{
+    HostId, add_host, current_host, host_ip, host_name, incarnation, is_alive, kill, revive,
+};
+pub use net::{Latency, NetworkConfig, TcpListener, TcpStream};
+pub use random::{random_below, random_bool, random_u64};
+pub use runtime::{IDLE_STEPS_MAX_DEFAULT, Sim, SimError, SimRun, TaskPanic};
+pub use seed::{derive_seed, splitmix64};
+pub use select::{Either, Either3, first_branch, select, select_all, select3};
+pub use task::{JoinError, JoinHandle, spawn, spawn_on, yield_now};
+pub use trace::{TraceEvent, TraceKind};

@@ -1,0 +1,29 @@
+//! The simulated network: TCP between hosts, with its failures.
+//!
+//! Each connection is an ordered, reliable byte stream in each direction. Bytes
+//! arrive after a latency drawn from [`NetworkConfig::latency`]; a bounded buffer
+//! makes writers wait for readers; a graceful close gives the peer EOF after the
+//! data in flight, a killed process gives it a reset. Faults (partial reads and
+//! writes, resets, refused connections, clogs, partitions) fire at the rates of
+//! the [`NetworkConfig`], each drawn from the world's RNG.
+
+mod config;
+mod links;
+mod listener;
+pub(crate) mod model;
+mod stream;
+
+pub use config::{DeadHostConnect, Latency, NetworkConfig};
+pub use links::{
+    clog, heal, heal_all, isolate, partition, partition_one_way, set_faults_active,
+    set_link_latency, stats, unclog,
+};
+pub use listener::{TcpListener, bind, connect};
+pub use model::NetStats;
+pub use stream::TcpStream;
+
+pub(crate) use model::Net;
+
+pub(crate) fn nanos(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,118 @@
+//! The determinism fingerprint of a run: every scheduling pick and every event
+//! fired folds into a running 64-bit hash, and optionally into a list of events.
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::Instant;
+
+/// What happened at one step of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum TraceKind {
+    /// A task was spawned; `subject` is its slot, `detail` its owner host.
+    Spawn = 1,
+    /// The executor picked a task to poll; `subject` is its slot.
+    Poll,
+    /// A task finished; `subject` is its slot.
+    TaskDone,
+    /// A task panicked; `subject` is its slot.
+    TaskPanic,
+    /// A task was aborted or killed with its process; `subject` is its slot.
+    TaskAbort,
+    /// A timer fired; `subject` is its timer slot.
+    Timer,
+    /// Bytes reached a connection's receiver; `subject` is the connection, `detail` the byte count.
+    NetDeliver,
+    /// A connection was established; `subject` is the connection, `detail` the listener port.
+    NetConnect,
+    /// A connection attempt failed; `subject` is the target host, `detail` the port.
+    NetRefuse,
+    /// A connection end saw the peer's FIN; `subject` is the connection.
+    NetFin,
+    /// A connection was reset; `subject` is the connection.
+    NetReset,
+    /// A fault was injected; `subject` is the host, `detail` the fault code.
+    Fault,
+    /// A process booted; `subject` is its host, `detail` its incarnation.
+    Boot,
+    /// A process was killed; `subject` is its host, `detail` 1 for graceful, 0 for a crash.
+    Kill,
+    /// A user-defined marker; `subject` and `detail` are the user's.
+    Mark,
+}
+
+/// One recorded event of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TraceEvent {
+    /// Position of the event in the run, from 0.
+    pub index: u64,
+    /// Simulated time of the event.
+    pub time: Instant,
+    /// What happened.
+    pub kind: TraceKind,
+    /// The task, timer, connection or host it happened to (see [`TraceKind`]).
+    pub subject: u32,
+    /// A detail whose meaning depends on the kind (see [`TraceKind`]).
+    pub detail: u64,
+}
+
+impl std::fmt::Display for TraceEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "#{} at {} {:?} subject={} detail={}",
+            self.index, self.time, self.kind, self.subject, self.detail
+        )
+    }
+}
+
+const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The running hash and, when asked, the recorded events.
+pub(crate) struct Trace {
+    hash: u64,
+    count: u64,
+    events: Option<Vec<TraceEvent>>,
+}
+
+impl Trace {
+    pub(crate) fn new(seed: u64, record: bool) -> Trace {
+        Trace {
+            hash: seed ^ MIX,
+            count: 0,
+            events: record.then(Vec::new),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn record(&mut self, time: u64, kind: TraceKind, subject: u32, detail: u64) {
+        let head = ((kind as u64) << 32) | subject as u64;
+        let mut hash = (self.hash.rotate_left(5) ^ head).wrapping_mul(MIX);
+        hash = (hash.rotate_left(5) ^ time).wrapping_mul(MIX);
+        hash = (hash.rotate_left(5) ^ detail).wrapping_mul(MIX);
+        self.hash = hash;
+        if let Some(events) = &mut self.events {
+            events.push(TraceEvent {
+                index: self.count,
+                time: Instant::from_nanos(time),
+                kind,
+                subject,
+                detail,
+            });
+        }
+        self.count += 1;
+    }
+
+    pub(crate) fn hash(&self) -> u64 {
+        self.hash
+    }
+
+    pub(crate) fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub(crate) fn take_events(&mut self) -> Option<Vec<TraceEvent>> {
+        self.events.take()
+    }
+}

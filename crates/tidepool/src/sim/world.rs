@@ -1,0 +1,349 @@
+//! The deterministic world of one run: clock, RNG, event queue, tasks, hosts,
+//! network and trace, owned by one thread.
+
+use std::any::Any;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Poll;
+
+use rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use super::context::with_sched;
+use super::events::{EventKind, EventQueue};
+use super::host::Hosts;
+use super::net::Net;
+use super::tasks::{RawTask, TaskName, TaskState, Tasks};
+use super::timers::Timers;
+use super::trace::{Trace, TraceKind};
+use super::{NetworkConfig, TaskPanic};
+use crate::time::Instant;
+
+static NEXT_WORLD_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Per-run state of layers above the runtime (assertions, buggify, shared state),
+/// kept in the world so that nothing outlives the run.
+pub(crate) type Extension = Box<dyn Any>;
+
+pub(crate) struct World {
+    pub(crate) id: u64,
+    pub(crate) tag: u16,
+    pub(crate) seed: u64,
+    pub(crate) now: u64,
+    pub(crate) rng: Xoshiro256PlusPlus,
+    pub(crate) trace: Trace,
+    pub(crate) events: EventQueue,
+    pub(crate) timers: Timers,
+    pub(crate) tasks: Tasks,
+    pub(crate) hosts: Hosts,
+    pub(crate) net: Net,
+    /// The task being polled, and its owner host.
+    pub(crate) current: Option<(u32, u32)>,
+    pub(crate) panics: Vec<TaskPanic>,
+    /// Typed per-run state of the upper layers, by type.
+    pub(crate) extensions: Vec<Extension>,
+}
+
+/// What `after_poll` hands back to be dropped once the world is released.
+pub(crate) type Leftover = Option<Box<dyn RawTask>>;
+
+impl World {
+    pub(crate) fn new(seed: u64, record_events: bool, network: NetworkConfig) -> World {
+        let id = NEXT_WORLD_ID.fetch_add(1, Ordering::Relaxed);
+        World {
+            id,
+            tag: (id % 0xfffe + 1) as u16,
+            seed,
+            now: 0,
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+            trace: Trace::new(seed, record_events),
+            events: EventQueue::default(),
+            timers: Timers::default(),
+            tasks: Tasks::default(),
+            hosts: Hosts::new(),
+            net: Net::new(network),
+            current: None,
+            panics: Vec::new(),
+            extensions: Vec::new(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn now(&self) -> Instant {
+        Instant::from_nanos(self.now)
+    }
+
+    #[inline]
+    pub(crate) fn random_u64(&mut self) -> u64 {
+        self.rng.next_u64()
+    }
+
+    /// A uniform draw in `0..n` (Lemire's multiply-shift; `n > 0`).
+    #[inline]
+    pub(crate) fn random_below(&mut self, n: u64) -> u64 {
+        debug_assert!(n > 0);
+        ((self.rng.next_u64() as u128 * n as u128) >> 64) as u64
+    }
+
+    /// True with probability `p` (clamped to 0..=1).
+    #[inline]
+    pub(crate) fn random_bool(&mut self, p: f64) -> bool {
+        if p <= 0.0 {
+            return false;
+        }
+        if p >= 1.0 {
+            return true;
+        }
+        let unit = (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        unit < p
+    }
+
+    #[inline]
+    pub(crate) fn record(&mut self, kind: TraceKind, subject: u32, detail: u64) {
+        self.trace.record(self.now, kind, subject, detail);
+    }
+
+    #[inline]
+    pub(crate) fn schedule(&mut self, time: u64, kind: EventKind) {
+        debug_assert!(time >= self.now, "an event scheduled in the past");
+        self.events.push(time, kind);
+    }
+
+    /// The host owning the task being polled (the root host between polls).
+    #[inline]
+    pub(crate) fn current_host(&self) -> u32 {
+        self.current.map_or(0, |(_, owner)| owner)
+    }
+
+    pub(crate) fn spawn(
+        &mut self,
+        name: TaskName,
+        owner: u32,
+        task: Box<dyn RawTask>,
+    ) -> (u32, u32) {
+        let (slot, generation) = self.tasks.insert(name, owner, task);
+        with_sched(|sched| {
+            let index = slot as usize;
+            if sched.slots.len() <= index {
+                sched.slots.resize(index + 1, Default::default());
+            }
+            let state = &mut sched.slots[index];
+            state.generation = generation as u16;
+            state.queued = true;
+            sched.ready.push(slot);
+        });
+        self.record(TraceKind::Spawn, slot, owner as u64);
+        (slot, generation)
+    }
+
+    /// Takes the next task to poll, picked at random among the ready ones.
+    #[inline]
+    pub(crate) fn pick(&mut self) -> Option<(u32, u32, Box<dyn RawTask>)> {
+        loop {
+            let rng = &mut self.rng;
+            let slot = with_sched(|sched| {
+                let ready = sched.ready.len();
+                let index = match ready {
+                    0 => return None,
+                    1 => 0,
+                    _ => ((rng.next_u64() as u128 * ready as u128) >> 64) as usize,
+                };
+                let slot = sched.ready.swap_remove(index);
+                sched.slots[slot as usize].queued = false;
+                Some(slot)
+            })?;
+            let entry = &mut self.tasks.slots[slot as usize];
+            if let TaskState::Live(future @ Some(_)) = &mut entry.stage {
+                let future = future.take().expect("checked by the pattern");
+                let (generation, owner) = (entry.generation, entry.owner);
+                self.current = Some((slot, owner));
+                self.trace.record(self.now, TraceKind::Poll, slot, 0);
+                return Some((slot, generation, future));
+            }
+        }
+    }
+
+    /// Files the result of a poll. Returns what must be dropped outside the borrow.
+    pub(crate) fn after_poll(
+        &mut self,
+        slot: u32,
+        result: Result<Poll<()>, Box<dyn Any + Send>>,
+        future: Box<dyn RawTask>,
+        panic_location: Option<String>,
+    ) -> Leftover {
+        self.current = None;
+        let entry = &mut self.tasks.slots[slot as usize];
+        match result {
+            Ok(Poll::Pending) if !entry.abort_requested => {
+                entry.stage = TaskState::Live(Some(future));
+                None
+            }
+            Ok(Poll::Pending) => {
+                self.tasks.end(slot, TaskState::Aborted);
+                self.record(TraceKind::TaskAbort, slot, 0);
+                self.release_if_unwatched(slot);
+                Some(future)
+            }
+            Ok(Poll::Ready(())) => {
+                self.tasks.end(slot, TaskState::Finished(future));
+                self.record(TraceKind::TaskDone, slot, 0);
+                self.finish(slot)
+            }
+            Err(payload) => {
+                let message = panic_message(payload.as_ref());
+                let entry = &self.tasks.slots[slot as usize];
+                self.panics.push(TaskPanic {
+                    task: entry.name.to_string(),
+                    host: self.hosts.name(entry.owner).to_string(),
+                    message: message.clone(),
+                    location: panic_location,
+                    time: self.now(),
+                });
+                self.tasks.end(slot, TaskState::Panicked(message));
+                self.record(TraceKind::TaskPanic, slot, 0);
+                self.release_if_unwatched(slot);
+                Some(future)
+            }
+        }
+    }
+
+    /// After a task finished: wake its handle, or free the slot when nobody holds one.
+    fn finish(&mut self, slot: u32) -> Leftover {
+        let entry = &mut self.tasks.slots[slot as usize];
+        if entry.has_handle {
+            if let Some(waker) = entry.join_waker.take() {
+                waker.wake();
+            }
+            return None;
+        }
+        match self.free_task(slot) {
+            TaskState::Finished(task) => Some(task),
+            _ => None,
+        }
+    }
+
+    fn release_if_unwatched(&mut self, slot: u32) {
+        let entry = &mut self.tasks.slots[slot as usize];
+        if entry.has_handle {
+            if let Some(waker) = entry.join_waker.take() {
+                waker.wake();
+            }
+        } else {
+            self.free_task(slot);
+        }
+    }
+
+    pub(crate) fn free_task(&mut self, slot: u32) -> TaskState {
+        let state = self.tasks.free(slot);
+        let generation = self.tasks.slots[slot as usize].generation as u16;
+        with_sched(|sched| sched.slots[slot as usize].generation = generation);
+        state
+    }
+
+    /// Aborts one task. Returns its future, to be dropped outside the borrow.
+    pub(crate) fn abort_task(&mut self, slot: u32) -> Leftover {
+        let entry = &mut self.tasks.slots[slot as usize];
+        if !matches!(entry.stage, TaskState::Live(_)) {
+            return None;
+        }
+        if matches!(entry.stage, TaskState::Live(None)) {
+            // Being polled right now (it aborts itself, or kills its own host):
+            // the executor ends it when the poll returns.
+            entry.abort_requested = true;
+            return None;
+        }
+        let future = self.tasks.end(slot, TaskState::Aborted);
+        self.record(TraceKind::TaskAbort, slot, 0);
+        self.release_if_unwatched(slot);
+        future
+    }
+
+    /// Aborts every live task of `host`.
+    pub(crate) fn abort_host_tasks(&mut self, host: u32) -> Vec<Box<dyn RawTask>> {
+        let slots: Vec<u32> = (0..self.tasks.slots.len() as u32)
+            .filter(|&slot| {
+                let entry = &self.tasks.slots[slot as usize];
+                entry.owner == host && matches!(entry.stage, TaskState::Live(_))
+            })
+            .collect();
+        slots
+            .into_iter()
+            .filter_map(|slot| self.abort_task(slot))
+            .collect()
+    }
+
+    /// Fires the next event unless it lies past `deadline`.
+    pub(crate) fn fire_next_event(&mut self, deadline: u64) -> Fired {
+        let Some(time) = self.events.peek_time() else {
+            return Fired::Empty;
+        };
+        if time > deadline {
+            return Fired::PastDeadline;
+        }
+        let event = self.events.pop().expect("peeked");
+        self.now = event.time;
+        match event.kind {
+            EventKind::Timer { slot, generation } => {
+                if let Some(waker) = self.timers.fire(slot, generation) {
+                    self.trace.record(self.now, TraceKind::Timer, slot, 0);
+                    waker.wake();
+                }
+            }
+            other => self.net_event(other),
+        }
+        Fired::Fired
+    }
+
+    /// Names of the tasks that are still alive, as `host/task`.
+    pub(crate) fn live_task_names(&self) -> Vec<String> {
+        self.tasks
+            .slots
+            .iter()
+            .filter(|entry| matches!(entry.stage, TaskState::Live(_)))
+            .map(|entry| format!("{}/{}", self.hosts.name(entry.owner), entry.name))
+            .collect()
+    }
+
+    /// Takes every task's future and output out of the world, to drop them at teardown.
+    pub(crate) fn drain_tasks(&mut self) -> Vec<Box<dyn RawTask>> {
+        let mut drained = Vec::new();
+        for slot in 0..self.tasks.slots.len() as u32 {
+            let entry = &mut self.tasks.slots[slot as usize];
+            match std::mem::replace(&mut entry.stage, TaskState::Aborted) {
+                TaskState::Live(Some(task)) | TaskState::Finished(task) => drained.push(task),
+                other => entry.stage = other,
+            }
+        }
+        drained
+    }
+
+    /// The extension of type `T`, created with `Default` on first use.
+    pub(crate) fn extension<T: Default + 'static>(&mut self) -> &mut T {
+        let index = self
+            .extensions
+            .iter()
+            .position(|extension| extension.is::<T>());
+        let index = index.unwrap_or_else(|| {
+            self.extensions.push(Box::new(T::default()));
+            self.extensions.len() - 1
+        });
+        self.extensions[index]
+            .downcast_mut()
+            .expect("checked by `is`")
+    }
+}
+
+pub(crate) enum Fired {
+    Fired,
+    Empty,
+    PastDeadline,
+}
+
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(message) = payload.downcast_ref::<&str>() {
+        (*message).to_string()
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message.clone()
+    } else {
+        "a panic with a non-string payload".to_string()
+    }
+}
