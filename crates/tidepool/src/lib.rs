@@ -9,5 +9,11 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod providers;
+pub mod runner;
 pub mod sim;
 pub mod time;
+
+pub use runner::{
+    BoxError, PROCESS_PORT, Process, ProcessContext, SharedState, Shutdown, StateView, Workload,
+    WorkloadContext,
+};

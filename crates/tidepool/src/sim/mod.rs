@@ -38,3 +38,6 @@ pub use seed::{derive_seed, splitmix64};
 pub use select::{Either, Either3, first_branch, select, select_all, select3};
 pub use task::{JoinError, JoinHandle, spawn, spawn_on, yield_now};
 pub use trace::{TraceEvent, TraceKind};
+
+pub(crate) use context::{try_with_world, with_world};
+pub(crate) use runtime::StepInfo;

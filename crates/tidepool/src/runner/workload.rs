@@ -1,0 +1,190 @@
+//! `Workload`: the test driver.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use super::{BoxError, SharedState};
+use crate::providers::SimProviders;
+
+/// The test driver of a simulation: it drives the system, keeps a reference
+/// model of what the system should hold, and asserts.
+///
+/// Phases: every workload's `setup` finishes before any `run` starts; all `run`s
+/// go concurrently, with chaos beside them; `check` runs once the system is
+/// quiet (faults healed, processes back up, in-flight messages drained).
+///
+/// # Examples
+///
+/// ```
+/// use tidepool::{BoxError, Workload, WorkloadContext};
+///
+/// struct Pinger {
+///     sent: u32,
+/// }
+///
+/// impl Workload for Pinger {
+///     fn name(&self) -> &str {
+///         "pinger"
+///     }
+///
+///     async fn run(&mut self, ctx: &WorkloadContext) -> Result<(), BoxError> {
+///         for _ in 0..3 {
+///             let _addresses = ctx.processes("server");
+///             self.sent += 1;
+///         }
+///         Ok(())
+///     }
+///
+///     async fn check(&mut self, _ctx: &WorkloadContext) -> Result<(), BoxError> {
+///         if self.sent == 3 { Ok(()) } else { Err("lost pings".into()) }
+///     }
+/// }
+/// ```
+#[allow(async_fn_in_trait)]
+pub trait Workload: 'static {
+    /// The workload's name, used in task names and failures. Default: `"workload"`.
+    fn name(&self) -> &str {
+        "workload"
+    }
+
+    /// Prepares the system before any workload runs. Default: nothing.
+    ///
+    /// # Errors
+    ///
+    /// An error fails the iteration.
+    async fn setup(&mut self, ctx: &WorkloadContext) -> Result<(), BoxError> {
+        let _ = ctx;
+        Ok(())
+    }
+
+    /// Drives the system while chaos runs beside it.
+    ///
+    /// # Errors
+    ///
+    /// An error fails the iteration.
+    async fn run(&mut self, ctx: &WorkloadContext) -> Result<(), BoxError>;
+
+    /// Checks the system once it is quiet. Default: nothing.
+    ///
+    /// # Errors
+    ///
+    /// An error fails the iteration.
+    async fn check(&mut self, ctx: &WorkloadContext) -> Result<(), BoxError> {
+        let _ = ctx;
+        Ok(())
+    }
+}
+
+/// What a workload knows of its world.
+#[derive(Clone, Debug)]
+pub struct WorkloadContext {
+    client_id: usize,
+    clients: usize,
+    address: std::net::IpAddr,
+    topology: Arc<BTreeMap<String, Vec<SocketAddr>>>,
+}
+
+impl WorkloadContext {
+    /// The simulated providers: time, tasks, randomness (the world's seeded RNG), network.
+    pub fn providers(&self) -> SimProviders {
+        SimProviders
+    }
+
+    /// This instance's index among the workloads of its factory, from 0.
+    pub fn client_id(&self) -> usize {
+        self.client_id
+    }
+
+    /// How many instances its factory made.
+    pub fn clients(&self) -> usize {
+        self.clients
+    }
+
+    /// The IP address of the workload's own host.
+    pub fn ip(&self) -> std::net::IpAddr {
+        self.address
+    }
+
+    /// The addresses of the processes of `group` (empty for an unknown group).
+    pub fn processes(&self, group: &str) -> &[SocketAddr] {
+        self.topology.get(group).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every process group with its addresses.
+    pub fn topology(&self) -> &BTreeMap<String, Vec<SocketAddr>> {
+        &self.topology
+    }
+
+    /// The iteration's shared state, which invariants read.
+    pub fn state(&self) -> SharedState {
+        SharedState
+    }
+
+    /// A uniform draw from `0..n` from the world's RNG.
+    ///
+    /// # Panics
+    ///
+    /// When `n` is 0.
+    pub fn random_below(&self, n: u64) -> u64 {
+        crate::sim::random_below(n)
+    }
+}
+
+pub(crate) fn workload_context(
+    client_id: usize,
+    clients: usize,
+    address: std::net::IpAddr,
+    topology: Arc<BTreeMap<String, Vec<SocketAddr>>>,
+) -> WorkloadContext {
+    WorkloadContext {
+        client_id,
+        clients,
+        address,
+        topology,
+    }
+}
+
+type PhaseFuture<'a> = Pin<Box<dyn Future<Output = Result<(), BoxError>> + 'a>>;
+
+/// A workload with its phases boxed, for the runner.
+pub(crate) trait DynWorkload {
+    fn name(&self) -> String;
+    fn phase<'a>(&'a mut self, phase: Phase, ctx: &'a WorkloadContext) -> PhaseFuture<'a>;
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Setup,
+    Run,
+    Check,
+}
+
+impl Phase {
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Phase::Setup => "setup",
+            Phase::Run => "run",
+            Phase::Check => "check",
+        }
+    }
+}
+
+impl<W: Workload> DynWorkload for W {
+    fn name(&self) -> String {
+        Workload::name(self).to_string()
+    }
+
+    fn phase<'a>(&'a mut self, phase: Phase, ctx: &'a WorkloadContext) -> PhaseFuture<'a> {
+        match phase {
+            Phase::Setup => Box::pin(self.setup(ctx)),
+            Phase::Run => Box::pin(self.run(ctx)),
+            Phase::Check => Box::pin(self.check(ctx)),
+        }
+    }
+}
+
+/// Builds the workload of one client id.
+pub(crate) type WorkloadFactory = Arc<dyn Fn(usize) -> Box<dyn DynWorkload>>;
