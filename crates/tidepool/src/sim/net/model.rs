@@ -503,13 +503,25 @@ impl World {
     }
 
     /// The stream of `end` was dropped: a FIN goes out, and later data to it resets the peer.
+    ///
+    /// As on Linux, closing with received data still unread sends a reset
+    /// instead of a FIN. Either way the peer's writer, which may wait on a full
+    /// buffer that nobody will read now, is woken to find out.
     pub(crate) fn net_close(&mut self, conn: u32, end: usize) {
-        let _ = self.net_shutdown(conn, end);
+        let incoming = &self.net.conns[conn as usize].dirs[1 - end];
+        if incoming.arrived > incoming.consumed {
+            self.send_reset(conn, end);
+        } else {
+            let _ = self.net_shutdown(conn, end);
+        }
         let entry = &mut self.net.conns[conn as usize];
         entry.ends[end].closed = true;
         let incoming = &mut entry.dirs[1 - end];
         incoming.buf = VecDeque::new();
         incoming.consumed = incoming.written;
+        if let Some(writer) = incoming.writer.take() {
+            writer.wake();
+        }
     }
 
     /// Sends a reset from `end` to its peer, after the data already in flight.
