@@ -139,14 +139,22 @@ impl Net {
         }
     }
 
+    /// The next ephemeral port of `host` that no listener holds (when every
+    /// one is held, the next in turn, and binding it fails with `AddrInUse`).
     pub(crate) fn ephemeral_port(&mut self, host: u32) -> u16 {
         let next = self.next_port.entry(host).or_insert(EPHEMERAL_PORT_FIRST);
-        let port = *next;
-        *next = if port == u16::MAX {
-            EPHEMERAL_PORT_FIRST
-        } else {
-            port + 1
-        };
+        let mut port = *next;
+        for _ in EPHEMERAL_PORT_FIRST..=u16::MAX {
+            port = *next;
+            *next = if port == u16::MAX {
+                EPHEMERAL_PORT_FIRST
+            } else {
+                port + 1
+            };
+            if !self.listeners.contains_key(&(host, port)) {
+                break;
+            }
+        }
         port
     }
 
