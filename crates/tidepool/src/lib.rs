@@ -8,6 +8,10 @@
 //!   a tokio implementation.
 #![warn(missing_docs, unreachable_pub)]
 
+#[doc(hidden)]
+pub mod __private;
+pub mod assertions;
+pub mod buggify;
 pub mod providers;
 pub mod runner;
 pub mod sim;
