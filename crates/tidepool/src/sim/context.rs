@@ -4,7 +4,7 @@
 //! [`with_world`]; wakers reach the ready queue through [`wake_task`] without
 //! touching the world, so a waker may fire while the world is borrowed.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 
 use super::world::World;
 
@@ -25,20 +25,40 @@ pub(crate) struct SlotWake {
     pub(crate) queued: bool,
 }
 
+/// The thread's simulation state. Only `Cell`s of plain values: the thread-local
+/// then needs neither lazy initialisation nor a destructor, and every access is
+/// one load from the thread's segment (the executor makes several per poll).
 struct ThreadContext {
-    world: RefCell<Option<Box<World>>>,
-    sched: RefCell<Sched>,
+    /// The installed world, owned by `install`/`uninstall` (a leaked `Box`).
+    world: Cell<*mut World>,
+    /// Whether a `with_world` closure holds the world right now.
+    world_borrowed: Cell<bool>,
+    /// The ready queue, owned like the world.
+    sched: Cell<*mut Sched>,
+    sched_borrowed: Cell<bool>,
     in_sim: Cell<bool>,
 }
 
 thread_local! {
     static CONTEXT: ThreadContext = const {
         ThreadContext {
-            world: RefCell::new(None),
-            sched: RefCell::new(Sched { tag: 0, ready: Vec::new(), slots: Vec::new() }),
+            world: Cell::new(std::ptr::null_mut()),
+            world_borrowed: Cell::new(false),
+            sched: Cell::new(std::ptr::null_mut()),
+            sched_borrowed: Cell::new(false),
             in_sim: Cell::new(false),
         }
     };
+}
+
+/// Clears a borrow flag when its borrow ends, by return or by unwinding.
+struct Release<'a>(&'a Cell<bool>);
+
+impl Drop for Release<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
 }
 
 /// Runs `f` with the world of this thread.
@@ -49,25 +69,46 @@ thread_local! {
 #[inline]
 pub(crate) fn with_world<R>(operation: &str, f: impl FnOnce(&mut World) -> R) -> R {
     CONTEXT.with(|context| {
-        let Ok(mut slot) = context.world.try_borrow_mut() else {
-            panic!("tidepool: `{operation}` re-entered the simulated world; this is a tidepool bug")
-        };
-        match slot.as_deref_mut() {
-            Some(world) => f(world),
-            None => panic!(
-                "tidepool: `{operation}` needs a running simulation, but none runs on this thread; \
-                 call it from code driven by `Sim::run` or `SimulationBuilder::run`, or use the tokio providers"
-            ),
+        let world = context.world.get();
+        if world.is_null() {
+            no_world(operation);
         }
+        if context.world_borrowed.replace(true) {
+            re_entered(operation);
+        }
+        let _release = Release(&context.world_borrowed);
+        // SAFETY: the pointer comes from the `Box` that `install` leaked and
+        // `uninstall` reclaims; the flag makes this the only reference to it.
+        f(unsafe { &mut *world })
     })
+}
+
+#[cold]
+#[inline(never)]
+fn no_world(operation: &str) -> ! {
+    panic!(
+        "tidepool: `{operation}` needs a running simulation, but none runs on this thread; \
+         call it from code driven by `Sim::run` or `SimulationBuilder::run`, or use the tokio providers"
+    )
+}
+
+#[cold]
+#[inline(never)]
+fn re_entered(operation: &str) -> ! {
+    panic!("tidepool: `{operation}` re-entered the simulated world; this is a tidepool bug")
 }
 
 /// Runs `f` with the world when one runs on this thread and is not borrowed.
 #[inline]
 pub(crate) fn try_with_world<R>(f: impl FnOnce(&mut World) -> R) -> Option<R> {
     CONTEXT.with(|context| {
-        let mut slot = context.world.try_borrow_mut().ok()?;
-        slot.as_deref_mut().map(f)
+        let world = context.world.get();
+        if world.is_null() || context.world_borrowed.replace(true) {
+            return None;
+        }
+        let _release = Release(&context.world_borrowed);
+        // SAFETY: as in `with_world`.
+        Some(f(unsafe { &mut *world }))
     })
 }
 
@@ -76,9 +117,24 @@ pub fn in_simulation() -> bool {
     CONTEXT.with(|context| context.in_sim.get())
 }
 
+/// Runs `f` with the ready queue.
+///
+/// # Panics
+///
+/// Outside a simulation, or when `f` re-enters it (a tidepool bug).
 #[inline]
 pub(crate) fn with_sched<R>(f: impl FnOnce(&mut Sched) -> R) -> R {
-    CONTEXT.with(|context| f(&mut context.sched.borrow_mut()))
+    CONTEXT.with(|context| {
+        let sched = context.sched.get();
+        assert!(!sched.is_null(), "tidepool: no ready queue on this thread");
+        assert!(
+            !context.sched_borrowed.replace(true),
+            "tidepool: the ready queue was re-entered"
+        );
+        let _release = Release(&context.sched_borrowed);
+        // SAFETY: owned by the installed world's run; the flag makes this the only reference.
+        f(unsafe { &mut *sched })
+    })
 }
 
 /// Installs `world` as this thread's world.
@@ -88,30 +144,42 @@ pub(crate) fn with_sched<R>(f: impl FnOnce(&mut Sched) -> R) -> R {
 /// When a simulation already runs on this thread.
 pub(crate) fn install(world: Box<World>, tag: u16) {
     CONTEXT.with(|context| {
-        let mut slot = context.world.borrow_mut();
         assert!(
-            slot.is_none() && !context.in_sim.get(),
+            context.world.get().is_null() && !context.in_sim.get(),
             "tidepool: a simulation is already running on this thread; \
              a simulation cannot start inside another (run it on another thread, or after the first returns)"
         );
-        *slot = Some(world);
+        context.world.set(Box::into_raw(world));
         context.in_sim.set(true);
-        let mut sched = context.sched.borrow_mut();
-        sched.tag = tag;
-        sched.ready.clear();
-        sched.slots.clear();
+        let sched = Box::new(Sched {
+            tag,
+            ready: Vec::new(),
+            slots: Vec::new(),
+        });
+        context.sched.set(Box::into_raw(sched));
     });
 }
 
 /// Removes this thread's world.
+///
+/// # Panics
+///
+/// While the world or the ready queue is borrowed (a tidepool bug).
 pub(crate) fn uninstall() -> Option<Box<World>> {
     CONTEXT.with(|context| {
+        assert!(
+            !context.world_borrowed.get() && !context.sched_borrowed.get(),
+            "tidepool: the world was uninstalled while in use"
+        );
         context.in_sim.set(false);
-        let mut sched = context.sched.borrow_mut();
-        sched.tag = 0;
-        sched.ready.clear();
-        sched.slots.clear();
-        context.world.borrow_mut().take()
+        let sched = context.sched.replace(std::ptr::null_mut());
+        if !sched.is_null() {
+            // SAFETY: leaked by `install`; no borrow is live (checked above).
+            drop(unsafe { Box::from_raw(sched) });
+        }
+        let world = context.world.replace(std::ptr::null_mut());
+        // SAFETY: leaked by `install`; no borrow is live (checked above).
+        (!world.is_null()).then(|| unsafe { Box::from_raw(world) })
     })
 }
 
@@ -119,9 +187,13 @@ pub(crate) fn uninstall() -> Option<Box<World>> {
 #[inline]
 pub(crate) fn wake_task(tag: u16, generation: u16, slot: u32) {
     CONTEXT.with(|context| {
-        let Ok(mut sched) = context.sched.try_borrow_mut() else {
+        let sched = context.sched.get();
+        if sched.is_null() || context.sched_borrowed.get() {
             return;
-        };
+        }
+        // SAFETY: owned by the installed world's run, and not borrowed (checked
+        // above); nothing below calls out, so no other reference can appear.
+        let sched = unsafe { &mut *sched };
         if sched.tag != tag {
             return;
         }

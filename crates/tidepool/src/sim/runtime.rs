@@ -223,7 +223,7 @@ impl Sim {
             let waker = task_waker(tag, generation as u16, slot);
             let mut cx = Context::from_waker(&waker);
             let result = catch_unwind(AssertUnwindSafe(|| task.poll(&mut cx)));
-            let location = take_panic_location();
+            let location = result.is_err().then(take_panic_location).flatten();
             let (leftover, now, main_done) = with_world("Sim::run", |world| {
                 let leftover = world.after_poll(slot, result, task, location);
                 let main_done = !matches!(
@@ -332,8 +332,7 @@ fn finish<T: 'static>(seed: u64, main_slot: u32, stop: Option<SimError>, polls: 
 /// Drops a task's future or output; a panic in its destructor is swallowed,
 /// as the task's own panic was already reported or the task was torn down.
 fn drop_quietly<T>(value: Option<T>) {
-    if value.is_some() {
-        let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
+    if value.is_some() && catch_unwind(AssertUnwindSafe(move || drop(value))).is_err() {
         let _ = take_panic_location();
     }
 }
