@@ -1,0 +1,269 @@
+//! `KvClient`: talks to a [`KvServer`](crate::KvServer) over any providers.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use tidepool::providers::{NetworkProvider, Providers, TimeProvider};
+use tokio_util::codec::Framed;
+
+use crate::protocol::{ClientCodec, ProtocolError, Reply, Request};
+
+/// Default of [`KvClient::timeout`].
+pub const REQUEST_TIMEOUT_DEFAULT: Duration = Duration::from_secs(5);
+
+type StreamOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpStream;
+
+/// A client of one server: one connection, one request at a time.
+///
+/// It connects on its first request and again after any failure, since a
+/// connection that failed mid-request may still deliver the old reply. Each
+/// request, connecting included, gets at most [`KvClient::timeout`].
+///
+/// # Examples
+///
+/// ```no_run
+/// use bytes::Bytes;
+/// use kv::KvClient;
+/// use kv::protocol::Response;
+/// use tidepool::providers::TokioProviders;
+///
+/// # async fn talk() -> Result<(), kv::ClientError> {
+/// let mut client = KvClient::new(TokioProviders, "127.0.0.1:7000".parse().unwrap());
+/// client.set("color", "blue").await?;
+/// let reply = client.get("color").await?;
+/// assert_eq!(reply.response, Response::Value(Bytes::from("blue")));
+/// println!("served by incarnation {}", reply.incarnation);
+/// # Ok(())
+/// # }
+/// ```
+pub struct KvClient<P: Providers> {
+    providers: P,
+    server: SocketAddr,
+    timeout: Duration,
+    connection: Option<Framed<StreamOf<P>, ClientCodec>>,
+}
+
+impl<P: Providers> std::fmt::Debug for KvClient<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KvClient")
+            .field("server", &self.server)
+            .field("timeout", &self.timeout)
+            .field("connected", &self.connection.is_some())
+            .finish()
+    }
+}
+
+impl<P: Providers> KvClient<P> {
+    /// A client of `server`, not yet connected, with a timeout of
+    /// [`REQUEST_TIMEOUT_DEFAULT`].
+    pub fn new(providers: P, server: SocketAddr) -> KvClient<P> {
+        KvClient {
+            providers,
+            server,
+            timeout: REQUEST_TIMEOUT_DEFAULT,
+            connection: None,
+        }
+    }
+
+    /// A client of `server`, connected now.
+    ///
+    /// # Errors
+    ///
+    /// [`ClientError::Connect`], or [`ClientError::Timeout`] past
+    /// [`REQUEST_TIMEOUT_DEFAULT`].
+    pub async fn connect(providers: P, server: SocketAddr) -> Result<KvClient<P>, ClientError> {
+        let mut client = KvClient::new(providers, server);
+        let time = client.providers.time().clone();
+        let connecting = time.timeout(client.timeout, client.connection());
+        match connecting.await {
+            Ok(connected) => connected.map(|_| ())?,
+            Err(_elapsed) => return Err(client.timed_out()),
+        }
+        Ok(client)
+    }
+
+    /// Sets the time each request may take, connecting included.
+    pub fn with_timeout(mut self, timeout: Duration) -> KvClient<P> {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The time each request may take. Default: [`REQUEST_TIMEOUT_DEFAULT`].
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The server's address.
+    pub fn server(&self) -> SocketAddr {
+        self.server
+    }
+
+    /// Whether the client holds a connection (it drops it after a failure).
+    pub fn is_connected(&self) -> bool {
+        self.connection.is_some()
+    }
+
+    /// Reads `key`: [`Response::Value`](crate::protocol::Response::Value) or
+    /// `NotFound`.
+    ///
+    /// # Errors
+    ///
+    /// See [`KvClient::request`].
+    pub async fn get(&mut self, key: impl Into<Bytes>) -> Result<Reply, ClientError> {
+        self.request(Request::Get { key: key.into() }).await
+    }
+
+    /// Stores `value` under `key`: `Ok`.
+    ///
+    /// # Errors
+    ///
+    /// See [`KvClient::request`].
+    pub async fn set(
+        &mut self,
+        key: impl Into<Bytes>,
+        value: impl Into<Bytes>,
+    ) -> Result<Reply, ClientError> {
+        let (key, value) = (key.into(), value.into());
+        self.request(Request::Set { key, value }).await
+    }
+
+    /// Removes `key`: `Ok` when it was there, `NotFound` when not.
+    ///
+    /// # Errors
+    ///
+    /// See [`KvClient::request`].
+    pub async fn delete(&mut self, key: impl Into<Bytes>) -> Result<Reply, ClientError> {
+        self.request(Request::Delete { key: key.into() }).await
+    }
+
+    /// Sends `request` and waits for its reply, connecting first if needed.
+    ///
+    /// # Errors
+    ///
+    /// [`ClientError::InvalidRequest`] before sending anything; otherwise the
+    /// connection failed, timed out or carried a malformed reply, and the
+    /// client drops it. [`ClientError::may_have_applied`] says whether the
+    /// server may have applied the request anyway.
+    ///
+    /// # Cancellation
+    ///
+    /// Dropping the future mid-request leaves a connection that may deliver
+    /// this request's reply to the next one; the client then cannot tell, so
+    /// do not reuse a client after cancelling one of its requests.
+    pub async fn request(&mut self, request: Request) -> Result<Reply, ClientError> {
+        request.validate().map_err(ClientError::InvalidRequest)?;
+        let time = self.providers.time().clone();
+        let result = match time.timeout(self.timeout, self.exchange(request)).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(self.timed_out()),
+        };
+        if result.is_err() {
+            self.connection = None;
+        }
+        result
+    }
+
+    async fn exchange(&mut self, request: Request) -> Result<Reply, ClientError> {
+        let server = self.server;
+        let connection = self.connection().await?;
+        let protocol = |source| ClientError::from_protocol(server, source);
+        connection.send(request).await.map_err(protocol)?;
+        match connection.next().await {
+            Some(Ok(reply)) => Ok(reply),
+            Some(Err(source)) => Err(protocol(source)),
+            None => Err(ClientError::Closed { server }),
+        }
+    }
+
+    async fn connection(&mut self) -> Result<&mut Framed<StreamOf<P>, ClientCodec>, ClientError> {
+        if self.connection.is_none() {
+            let stream = self.providers.connect(self.server).await;
+            let stream = stream.map_err(|source| ClientError::Connect {
+                server: self.server,
+                source,
+            })?;
+            self.connection = Some(Framed::new(stream, ClientCodec));
+        }
+        Ok(self.connection.as_mut().expect("connected above"))
+    }
+
+    fn timed_out(&self) -> ClientError {
+        ClientError::Timeout {
+            server: self.server,
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// Why a request got no reply.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The request breaks the protocol's limits; nothing was sent.
+    #[error("invalid request")]
+    InvalidRequest(#[source] ProtocolError),
+    /// The client could not connect; nothing was sent.
+    #[error("could not connect to {server}")]
+    Connect {
+        /// The server.
+        server: SocketAddr,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The connection failed while the request was sent or its reply awaited.
+    #[error("connection to {server} failed")]
+    Io {
+        /// The server.
+        server: SocketAddr,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The server's reply broke the protocol.
+    #[error("malformed reply from {server}")]
+    Protocol {
+        /// The server.
+        server: SocketAddr,
+        /// What was wrong.
+        #[source]
+        source: ProtocolError,
+    },
+    /// The server closed the connection before it replied.
+    #[error("{server} closed the connection before replying")]
+    Closed {
+        /// The server.
+        server: SocketAddr,
+    },
+    /// No reply within the client's timeout.
+    #[error("no reply from {server} within {timeout:?}")]
+    Timeout {
+        /// The server.
+        server: SocketAddr,
+        /// The timeout.
+        timeout: Duration,
+    },
+}
+
+impl ClientError {
+    /// Whether the server may have applied the request although no reply
+    /// came: true once the request may have left, false when it never did.
+    pub fn may_have_applied(&self) -> bool {
+        match self {
+            ClientError::InvalidRequest(_) | ClientError::Connect { .. } => false,
+            ClientError::Io { .. }
+            | ClientError::Protocol { .. }
+            | ClientError::Closed { .. }
+            | ClientError::Timeout { .. } => true,
+        }
+    }
+
+    fn from_protocol(server: SocketAddr, error: ProtocolError) -> ClientError {
+        match error {
+            ProtocolError::Io(source) => ClientError::Io { server, source },
+            source => ClientError::Protocol { server, source },
+        }
+    }
+}

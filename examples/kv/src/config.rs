@@ -1,0 +1,57 @@
+//! `KvConfig`: the server's bounds and planted bugs.
+
+use std::time::Duration;
+
+use crate::Bugs;
+
+/// Default of [`KvConfig::connections_max`].
+pub const CONNECTIONS_MAX_DEFAULT: usize = 1024;
+
+/// Default of [`KvConfig::keys_max`].
+pub const KEYS_MAX_DEFAULT: usize = 100_000;
+
+/// Default of [`KvConfig::shutdown_grace`].
+pub const SHUTDOWN_GRACE_DEFAULT: Duration = Duration::from_secs(5);
+
+/// Default of [`KvConfig::accept_retry_delay`].
+pub const ACCEPT_RETRY_DELAY_DEFAULT: Duration = Duration::from_millis(100);
+
+/// How a [`KvServer`](crate::KvServer) behaves: its bounds and its planted bugs.
+///
+/// # Examples
+///
+/// ```
+/// use kv::{KvConfig, KvServer};
+///
+/// let server = KvServer::new(KvConfig { keys_max: 10, ..KvConfig::default() });
+/// assert_eq!(server.config().keys_max, 10);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KvConfig {
+    /// Connections served at once; one more is closed as soon as it is
+    /// accepted. Default: [`CONNECTIONS_MAX_DEFAULT`].
+    pub connections_max: usize,
+    /// Keys stored at once; a SET of a new key beyond it gets an error reply.
+    /// Default: [`KEYS_MAX_DEFAULT`].
+    pub keys_max: usize,
+    /// How long a shutdown waits for connections to answer what they have read
+    /// and close, before `run` returns anyway. Default: [`SHUTDOWN_GRACE_DEFAULT`].
+    pub shutdown_grace: Duration,
+    /// The pause after a failed accept, so that a persistent failure (out of
+    /// file descriptors) does not spin. Default: [`ACCEPT_RETRY_DELAY_DEFAULT`].
+    pub accept_retry_delay: Duration,
+    /// Planted bugs. Default: none.
+    pub bugs: Bugs,
+}
+
+impl Default for KvConfig {
+    fn default() -> KvConfig {
+        KvConfig {
+            connections_max: CONNECTIONS_MAX_DEFAULT,
+            keys_max: KEYS_MAX_DEFAULT,
+            shutdown_grace: SHUTDOWN_GRACE_DEFAULT,
+            accept_retry_delay: ACCEPT_RETRY_DELAY_DEFAULT,
+            bugs: Bugs::default(),
+        }
+    }
+}

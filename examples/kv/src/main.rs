@@ -1,0 +1,157 @@
+//! `kv`: serve the key-value server on tokio, or talk to one.
+//!
+//! ```text
+//! kv serve --listen 127.0.0.1:7000
+//! kv set color blue            # --server 127.0.0.1:7000 by default
+//! kv get color
+//! kv delete color
+//! ```
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use kv::protocol::{Reply, Response};
+use kv::{KvClient, KvConfig, KvServer};
+use tidepool::providers::TokioProviders;
+use tidepool::{Process, ProcessContext, Shutdown};
+
+/// The address `serve` listens on and clients talk to by default.
+const ADDRESS_DEFAULT: &str = "127.0.0.1:7000";
+
+/// An in-memory key-value server, and its client.
+#[derive(Debug, Parser)]
+#[command(name = "kv", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve until ctrl-c, then stop gracefully.
+    Serve {
+        /// The address to listen on.
+        #[arg(long, default_value = ADDRESS_DEFAULT)]
+        listen: SocketAddr,
+    },
+    /// Print the value of KEY.
+    Get {
+        /// The key.
+        key: String,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Store VALUE under KEY.
+    Set {
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Remove KEY.
+    Delete {
+        /// The key.
+        key: String,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+#[derive(Debug, Args)]
+struct Target {
+    /// The server's address.
+    #[arg(long, default_value = ADDRESS_DEFAULT)]
+    server: SocketAddr,
+    /// How long to wait for a reply, in milliseconds.
+    #[arg(long, default_value_t = kv::REQUEST_TIMEOUT_DEFAULT.as_millis() as u64)]
+    timeout_ms: u64,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // RUST_LOG=debug (a level name) shows more; the default is info.
+    let level = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|level| level.parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    match runtime.block_on(execute(cli.command)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("kv: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command) -> anyhow::Result<ExitCode> {
+    let (target, request) = match command {
+        Command::Serve { listen } => return serve(listen).await.map(|()| ExitCode::SUCCESS),
+        Command::Get { key, target } => (target, kv::protocol::Request::Get { key: key.into() }),
+        Command::Set { key, value, target } => (
+            target,
+            kv::protocol::Request::Set {
+                key: key.into(),
+                value: value.into(),
+            },
+        ),
+        Command::Delete { key, target } => {
+            (target, kv::protocol::Request::Delete { key: key.into() })
+        }
+    };
+    let mut client = KvClient::new(TokioProviders, target.server)
+        .with_timeout(Duration::from_millis(target.timeout_ms));
+    let reply = client.request(request).await?;
+    Ok(print_reply(&reply))
+}
+
+/// Runs the same [`KvServer`] a simulation runs, on tokio.
+async fn serve(listen: SocketAddr) -> anyhow::Result<()> {
+    let shutdown = Shutdown::new();
+    // Milliseconds since the epoch: a restarted server has a larger incarnation.
+    let incarnation = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .context("the clock is before 1970")?
+        .as_millis() as u64;
+    let ctx = ProcessContext::new(TokioProviders, "kv", listen, shutdown.clone())
+        .with_incarnation(incarnation);
+    tokio::spawn(async move {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => tracing::info!("ctrl-c: shutting down"),
+            Err(error) => tracing::warn!(%error, "cannot listen for ctrl-c; shutting down"),
+        }
+        shutdown.request();
+    });
+    KvServer::new(KvConfig::default())
+        .run(ctx)
+        .await
+        .map_err(|error| anyhow::anyhow!(error))
+        .with_context(|| format!("serving on {listen}"))
+}
+
+/// Prints what the server answered; an error reply fails the command.
+fn print_reply(reply: &Reply) -> ExitCode {
+    tracing::debug!(incarnation = reply.incarnation, "reply");
+    match &reply.response {
+        Response::Value(value) => println!("{}", String::from_utf8_lossy(value)),
+        Response::NotFound => println!("(not found)"),
+        Response::Ok => println!("OK"),
+        Response::Error(message) => {
+            eprintln!("kv: the server refused: {message}");
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}

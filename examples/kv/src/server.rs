@@ -1,0 +1,166 @@
+//! `KvServer`: the key-value server, a [`Process`].
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tidepool::providers::{Listener, NetworkProvider, Providers, TimeProvider};
+use tidepool::{BoxError, Process, ProcessContext};
+use tokio::sync::{Semaphore, watch};
+
+use crate::connection::Connection;
+use crate::store::Store;
+use crate::{BoundAddress, KvConfig};
+
+type ListenerOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpListener;
+type StreamOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpStream;
+
+/// The key-value server: listens on [`ProcessContext::address`], serves each
+/// connection on its own task, keeps its data in memory only.
+///
+/// Build a fresh instance for every boot: a reboot loses every key, and every
+/// reply carries [`ProcessContext::incarnation`] so clients can tell.
+///
+/// On [`ProcessContext::shutdown`] it stops accepting, answers the requests
+/// its connections have already read, closes them, and returns from `run`
+/// (waiting at most [`KvConfig::shutdown_grace`] for them).
+///
+/// # Examples
+///
+/// Serving on tokio until asked to stop:
+///
+/// ```no_run
+/// use kv::{KvConfig, KvServer};
+/// use tidepool::providers::TokioProviders;
+/// use tidepool::{Process, ProcessContext, Shutdown};
+///
+/// # async fn serve() -> Result<(), tidepool::BoxError> {
+/// let shutdown = Shutdown::new();
+/// let address = "127.0.0.1:7000".parse().unwrap();
+/// let ctx = ProcessContext::new(TokioProviders, "kv", address, shutdown.clone());
+/// KvServer::new(KvConfig::default()).run(ctx).await
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct KvServer {
+    config: KvConfig,
+    bound: watch::Sender<Option<SocketAddr>>,
+}
+
+impl KvServer {
+    /// A server with `config`, not yet running.
+    pub fn new(config: KvConfig) -> KvServer {
+        KvServer {
+            config,
+            bound: watch::Sender::new(None),
+        }
+    }
+
+    /// The server's configuration.
+    pub fn config(&self) -> &KvConfig {
+        &self.config
+    }
+
+    /// Where the server listens, once it has bound.
+    pub fn bound_address(&self) -> BoundAddress {
+        BoundAddress::new(self.bound.subscribe())
+    }
+}
+
+impl Default for KvServer {
+    /// A server with [`KvConfig::default`].
+    fn default() -> KvServer {
+        KvServer::new(KvConfig::default())
+    }
+}
+
+impl Process for KvServer {
+    async fn run<P: Providers>(&mut self, ctx: ProcessContext<P>) -> Result<(), BoxError> {
+        let listener = ctx.providers().bind(ctx.address()).await?;
+        let address = listener.local_addr()?;
+        self.bound.send_replace(Some(address));
+        tracing::info!(%address, incarnation = ctx.incarnation(), "kv server listening");
+        let connections_max = self.config.connections_max.min(u32::MAX as usize);
+        let connections = Arc::new(Semaphore::new(connections_max));
+        let store = Store::new(self.config.keys_max, self.config.bugs);
+        self.accept_until_shutdown(&ctx, &listener, &connections, &store)
+            .await;
+        drop(listener);
+        self.drain(&ctx, &connections, connections_max).await;
+        tracing::info!(%address, "kv server stopped");
+        Ok(())
+    }
+}
+
+impl KvServer {
+    async fn accept_until_shutdown<P: Providers>(
+        &self,
+        ctx: &ProcessContext<P>,
+        listener: &ListenerOf<P>,
+        connections: &Arc<Semaphore>,
+        store: &Store,
+    ) {
+        // Ends with the shutdown signal.
+        loop {
+            let accepted = tidepool::select! {
+                accepted = listener.accept() => Some(accepted),
+                () = ctx.shutdown().requested() => None,
+            };
+            match accepted {
+                None => return,
+                Some(Ok((stream, peer))) => self.admit(ctx, stream, peer, connections, store),
+                Some(Err(error)) => {
+                    tracing::warn!(%error, "accept failed");
+                    ctx.providers().sleep(self.config.accept_retry_delay).await;
+                }
+            }
+        }
+    }
+
+    /// Waits for every connection to close, at most the shutdown grace.
+    async fn drain<P: Providers>(
+        &self,
+        ctx: &ProcessContext<P>,
+        connections: &Semaphore,
+        connections_max: usize,
+    ) {
+        let all = u32::try_from(connections_max).expect("connections_max is clamped to u32");
+        let grace = self.config.shutdown_grace;
+        let closed = ctx
+            .providers()
+            .time()
+            .timeout(grace, connections.acquire_many(all))
+            .await;
+        if closed.is_err() {
+            let open = connections_max - connections.available_permits();
+            tracing::warn!(open, ?grace, "shutdown grace ran out with connections open");
+        }
+    }
+
+    /// Serves `stream` on a task of its own, or closes it when the server already
+    /// serves as many connections as it may.
+    fn admit<P: Providers>(
+        &self,
+        ctx: &ProcessContext<P>,
+        stream: StreamOf<P>,
+        peer: SocketAddr,
+        connections: &Arc<Semaphore>,
+        store: &Store,
+    ) {
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, limit = self.config.connections_max, "too many connections, closing the new one");
+            return;
+        };
+        let connection = Connection {
+            store: store.clone(),
+            incarnation: ctx.incarnation(),
+            shutdown: ctx.shutdown().clone(),
+            peer,
+        };
+        let _detached = ctx
+            .providers()
+            .spawn(format!("kv-conn {peer}"), async move {
+                connection.serve(stream).await;
+                drop(permit);
+            });
+    }
+}
