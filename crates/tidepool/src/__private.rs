@@ -6,4 +6,4 @@ pub use linkme;
 pub use crate::assertions::registry::ASSERTION_SITES;
 pub use crate::assertions::run::record_assertion;
 pub use crate::assertions::violation::Detail;
-pub use crate::buggify::{BUGGIFY_SITES, BuggifySite, buggify_at};
+pub use crate::buggify::{BUGGIFY_SITES, buggify_at};
