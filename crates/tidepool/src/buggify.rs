@@ -37,7 +37,7 @@ pub const BUGGIFY_FIRE_PROBABILITY_DEFAULT: f64 = 0.25;
 /// [`BUGGIFY_FIRE_PROBABILITY_DEFAULT`] per call. Always `false` outside a
 /// simulation.
 ///
-/// See the [module documentation](crate::buggify).
+/// See the [module documentation](mod@crate::buggify).
 ///
 /// # Examples
 ///
