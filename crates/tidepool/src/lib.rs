@@ -12,12 +12,15 @@
 pub mod __private;
 pub mod assertions;
 pub mod buggify;
+pub mod cli;
+pub mod logging;
 pub mod providers;
 pub mod runner;
 pub mod sim;
 pub mod time;
 
 pub use runner::{
-    BoxError, PROCESS_PORT, Process, ProcessContext, SharedState, Shutdown, StateView, Workload,
+    Attrition, BoxError, ConfigError, FaultHandle, PROCESS_PORT, Process, ProcessContext,
+    SharedState, Shutdown, SimulationBuilder, SimulationReport, StateView, Workload,
     WorkloadContext,
 };

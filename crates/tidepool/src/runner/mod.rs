@@ -2,12 +2,31 @@
 //! test, a [`Workload`] drives and checks it, and a [`SimulationBuilder`]
 //! runs them over many seeds with chaos beside them, into a report.
 
+mod attrition;
+mod builder;
+mod campaign;
+mod chaos;
+mod config;
+mod failure;
+mod iteration;
 mod process;
+mod processes;
+mod progress;
+mod report;
 mod shutdown;
 mod state;
 mod workload;
 
+pub use attrition::{Attrition, FaultCounts};
+pub use builder::{
+    GRACE_PERIOD_DEFAULT, ITERATIONS_DEFAULT, ProcessCount, SETTLE_DEFAULT, SimulationBuilder,
+    TIME_BUDGET_DEFAULT, WATCHDOG_DEFAULT,
+};
+pub use chaos::FaultHandle;
+pub use config::ConfigError;
+pub use failure::{Failure, FailureKind};
 pub use process::{BoxError, PROCESS_PORT, Process, ProcessContext};
+pub use report::SimulationReport;
 pub use shutdown::{Requested, Shutdown};
 pub use state::{SharedState, StateView};
 pub use workload::{Workload, WorkloadContext};

@@ -158,11 +158,12 @@ impl<P: Providers> ProcessContext<P> {
 pub(crate) type ProcessRun = Pin<Box<dyn Future<Output = Result<(), BoxError>>>>;
 
 /// Builds and runs a fresh process instance.
-pub(crate) type ProcessFactory = Arc<dyn Fn(ProcessContext<SimProviders>) -> ProcessRun>;
+pub(crate) type ProcessFactory =
+    Arc<dyn Fn(ProcessContext<SimProviders>) -> ProcessRun + Send + Sync>;
 
 pub(crate) fn erase<F, Pr>(factory: F) -> ProcessFactory
 where
-    F: Fn() -> Pr + 'static,
+    F: Fn() -> Pr + Send + Sync + 'static,
     Pr: Process,
 {
     Arc::new(move |ctx| {

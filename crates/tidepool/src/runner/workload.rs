@@ -187,4 +187,4 @@ impl<W: Workload> DynWorkload for W {
 }
 
 /// Builds the workload of one client id.
-pub(crate) type WorkloadFactory = Arc<dyn Fn(usize) -> Box<dyn DynWorkload>>;
+pub(crate) type WorkloadFactory = Arc<dyn Fn(usize) -> Box<dyn DynWorkload> + Send + Sync>;

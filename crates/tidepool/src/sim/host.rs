@@ -161,3 +161,14 @@ pub fn revive(host: HostId) -> u32 {
         incarnation
     })
 }
+
+/// The simulated time and the calling task's host name, when a simulation runs
+/// on this thread and its world is free (for log stamps).
+pub(crate) fn log_stamp() -> Option<(crate::time::Instant, String)> {
+    super::context::try_with_world(|world| {
+        (
+            world.now(),
+            world.hosts.name(world.current_host()).to_string(),
+        )
+    })
+}

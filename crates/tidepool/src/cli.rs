@@ -1,0 +1,208 @@
+//! The command line every simulation binary shares.
+//!
+//! A simulation's `main` builds its [`SimulationBuilder`] and hands it to
+//! [`main`]; a simulation with flags of its own flattens [`SimArgs`] into its
+//! own `clap` parser and calls [`run`].
+//!
+//! # Examples
+//!
+//! ```no_run
+//! # use tidepool::SimulationBuilder;
+//! # fn builder() -> SimulationBuilder { SimulationBuilder::new("doc") }
+//! fn main() -> std::process::ExitCode {
+//!     tidepool::cli::main(builder())
+//! }
+//! ```
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::runner::SimulationBuilder;
+
+/// The flags of every simulation binary.
+#[derive(clap::Args, Clone, Debug, Default, PartialEq, Eq)]
+pub struct SimArgs {
+    /// Iterations to run, each with a seed derived from the base seed [default: the simulation's own]
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<u64>,
+    /// Replays one seed alone (as printed in a failure, e.g. 0x2a), with debug logs of every
+    /// process and workload stamped with simulated time and host
+    #[arg(long, value_name = "SEED", value_parser = parse_seed)]
+    pub seed: Option<u64>,
+    /// The base seed of the campaign (decimal or 0x-hex) [default: random, printed in the report]
+    #[arg(long, value_name = "SEED", value_parser = parse_seed)]
+    pub base_seed: Option<u64>,
+    /// Prints the report as JSON (stable field names) instead of text
+    #[arg(long)]
+    pub json: bool,
+    /// Runs each seed twice and fails it if the traces differ, naming the first event where they part
+    #[arg(long)]
+    pub check_determinism: bool,
+    /// Log filter for tracing, e.g. `debug` or `kv=trace,tidepool=info` [default: `debug` with --seed, `warn` otherwise]
+    #[arg(long, value_name = "FILTER")]
+    pub log: Option<String>,
+    /// Threads running seeds in parallel [default: 1]
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Runs shard K of N: the seeds at positions i with i % N == K
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
+}
+
+/// Parses a seed in decimal or `0x` hexadecimal.
+pub fn parse_seed(text: &str) -> Result<u64, String> {
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(&hex.replace('_', ""), 16),
+        None => text.replace('_', "").parse(),
+    };
+    parsed.map_err(|_| format!("invalid seed '{text}'; give a number like 42 or 0x2a"))
+}
+
+/// Parses `K/N`.
+pub fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let invalid = || format!("invalid shard '{text}'; give K/N with 0 <= K < N, e.g. 0/4");
+    let (index, count) = text.split_once('/').ok_or_else(invalid)?;
+    let index: u64 = index.trim().parse().map_err(|_| invalid())?;
+    let count: u64 = count.trim().parse().map_err(|_| invalid())?;
+    if count == 0 || index >= count {
+        return Err(invalid());
+    }
+    Ok((index, count))
+}
+
+#[derive(Parser)]
+#[command(about = "Runs a tidepool simulation: many seeds, then a report")]
+struct DefaultCli {
+    #[command(flatten)]
+    sim: SimArgs,
+}
+
+/// Parses the process's arguments as [`SimArgs`] and runs `builder` with them.
+///
+/// Exit status: 0 when every iteration passed, 1 when any failed, 2 on a
+/// usage or configuration error.
+pub fn main(builder: SimulationBuilder) -> ExitCode {
+    let cli = DefaultCli::parse();
+    run(builder, &cli.sim)
+}
+
+/// Applies `args` to `builder`, runs it, prints the report, and returns the exit status
+/// (0: every iteration passed; 1: some failed; 2: the configuration is invalid).
+pub fn run(builder: SimulationBuilder, args: &SimArgs) -> ExitCode {
+    crate::logging::install(args.log.as_deref(), args.seed.is_some());
+    let builder = apply(builder, args);
+    let report = match builder.run() {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let written = if args.json {
+        report
+            .write_json(&mut stdout)
+            .and_then(|()| writeln!(stdout))
+    } else {
+        write!(stdout, "{report}")
+    };
+    if let Err(error) = written {
+        eprintln!("error: writing the report: {error}");
+        return ExitCode::from(2);
+    }
+    if report.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Applies the flags to the builder (flags given override the simulation's own settings).
+pub fn apply(mut builder: SimulationBuilder, args: &SimArgs) -> SimulationBuilder {
+    if let Some(iterations) = args.iterations {
+        builder = builder.iterations(iterations);
+    }
+    if let Some(base) = args.base_seed {
+        builder = builder.base_seed(base);
+    }
+    if let Some(jobs) = args.jobs {
+        builder = builder.jobs(jobs);
+    }
+    if let Some((index, count)) = args.shard {
+        builder = builder.shard(index, count);
+    }
+    if let Some(seed) = args.seed {
+        builder = builder.seeds([seed]).jobs(1).verbose_replay(true);
+    }
+    let extra = passthrough_args();
+    let program = std::env::args().next().unwrap_or_default();
+    if let Some(name) = std::path::Path::new(&program)
+        .file_name()
+        .and_then(|name| name.to_str())
+    {
+        if let Some(sim) = name.strip_prefix("sim-") {
+            let mut command = format!("cargo xtask sim run {sim}");
+            for arg in extra {
+                command.push(' ');
+                command.push_str(&arg);
+            }
+            builder = builder.replay_command(command);
+        }
+    }
+    builder
+        .check_determinism(args.check_determinism)
+        .progress(!args.json && args.seed.is_none() && std::io::stderr().is_terminal())
+}
+
+/// The arguments that are the simulation's own (not campaign control), kept in replay commands.
+fn passthrough_args() -> Vec<String> {
+    const WITH_VALUE: [&str; 6] = [
+        "--iterations",
+        "--seed",
+        "--base-seed",
+        "--log",
+        "--jobs",
+        "--shard",
+    ];
+    const ALONE: [&str; 2] = ["--json", "--check-determinism"];
+    let mut kept = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let name = arg.split('=').next().unwrap_or_default();
+        if WITH_VALUE.contains(&name) {
+            if !arg.contains('=') {
+                args.next();
+            }
+        } else if !ALONE.contains(&name) {
+            kept.push(arg);
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_parse_in_decimal_and_hex() {
+        assert_eq!(parse_seed("42"), Ok(42));
+        assert_eq!(parse_seed("0x2a"), Ok(42));
+        assert_eq!(parse_seed("0x0000_002a"), Ok(42));
+        assert!(
+            parse_seed("forty-two")
+                .unwrap_err()
+                .contains("invalid seed 'forty-two'")
+        );
+    }
+
+    #[test]
+    fn shards_parse_and_reject_out_of_range() {
+        assert_eq!(parse_shard("1/4"), Ok((1, 4)));
+        assert!(parse_shard("4/4").is_err());
+        assert!(parse_shard("0/0").is_err());
+        assert!(parse_shard("x").unwrap_err().contains("K/N"));
+    }
+}

@@ -1,0 +1,113 @@
+//! `Attrition`: processes rebooted at random during the chaos window.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Random reboots of processes during the chaos window.
+///
+/// At random intervals a live process of the targeted group is rebooted:
+/// gracefully (its shutdown signal fires, it has `grace_period` to return,
+/// then it is killed) or by a crash (killed at once, its connections reset).
+/// After `recovery_delay` a fresh instance boots at the same address. At most
+/// `max_dead` processes of the group are down at once.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tidepool::runner::Attrition;
+///
+/// let attrition = Attrition { max_dead: 1, crash: 2.0, ..Attrition::default() };
+/// assert_eq!(attrition.graceful, 1.0);
+/// assert_eq!(attrition.grace_period, Duration::from_secs(2));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attrition {
+    /// The process group to reboot; `None` for every group. Default: `None`.
+    pub group: Option<String>,
+    /// Processes down at once, at most. Default: 1.
+    pub max_dead: usize,
+    /// Relative weight of graceful reboots. Default: 1.0.
+    pub graceful: f64,
+    /// Relative weight of crashes. Default: 1.0.
+    pub crash: f64,
+    /// Time a gracefully stopped process has to return before it is killed. Default: 2 s.
+    pub grace_period: Duration,
+    /// Bounds (min, max) of the delay before a dead process boots again. Default: 1 s – 5 s.
+    pub recovery_delay: (Duration, Duration),
+    /// Bounds (min, max) of the time between two reboots. Default: 1 s – 10 s.
+    pub interval: (Duration, Duration),
+    /// Allows `max_dead` to reach the size of the group (all of it down at once). Default: false.
+    pub allow_all_dead: bool,
+}
+
+impl Default for Attrition {
+    fn default() -> Attrition {
+        Attrition {
+            group: None,
+            max_dead: 1,
+            graceful: 1.0,
+            crash: 1.0,
+            grace_period: Duration::from_secs(2),
+            recovery_delay: (Duration::from_secs(1), Duration::from_secs(5)),
+            interval: (Duration::from_secs(1), Duration::from_secs(10)),
+            allow_all_dead: false,
+        }
+    }
+}
+
+/// Fault counts of a run or a campaign.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultCounts {
+    /// Graceful reboots (shutdown signal, grace period, kill).
+    pub reboots_graceful: u64,
+    /// Crash reboots (killed at once).
+    pub reboots_crash: u64,
+    /// Processes killed by fault injectors.
+    pub kills: u64,
+    /// Partitions made (by the network's faults and by injectors).
+    pub partitions: u64,
+    /// Links clogged (by the network's faults, swizzles and injectors).
+    pub clogs: u64,
+    /// Swizzles run.
+    pub swizzles: u64,
+    /// Connections reset by network faults.
+    pub resets: u64,
+    /// Connection attempts refused by network faults.
+    pub connect_failures: u64,
+    /// Reads cut short by network faults.
+    pub partial_reads: u64,
+    /// Writes cut short by network faults.
+    pub partial_writes: u64,
+}
+
+impl FaultCounts {
+    /// Adds `other` into `self`.
+    pub fn add(&mut self, other: &FaultCounts) {
+        self.reboots_graceful += other.reboots_graceful;
+        self.reboots_crash += other.reboots_crash;
+        self.kills += other.kills;
+        self.partitions += other.partitions;
+        self.clogs += other.clogs;
+        self.swizzles += other.swizzles;
+        self.resets += other.resets;
+        self.connect_failures += other.connect_failures;
+        self.partial_reads += other.partial_reads;
+        self.partial_writes += other.partial_writes;
+    }
+
+    /// Every fault, summed.
+    pub fn total(&self) -> u64 {
+        self.reboots_graceful
+            + self.reboots_crash
+            + self.kills
+            + self.partitions
+            + self.clogs
+            + self.swizzles
+            + self.resets
+            + self.connect_failures
+            + self.partial_reads
+            + self.partial_writes
+    }
+}

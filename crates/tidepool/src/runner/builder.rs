@@ -1,0 +1,586 @@
+//! `SimulationBuilder`: processes, workloads, seeds, invariants and chaos, then `run`.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::ops::{Range, RangeInclusive};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::attrition::Attrition;
+use super::campaign;
+use super::chaos::{FaultHandle, Injector};
+use super::config::ConfigError;
+use super::process::{Process, ProcessFactory, erase};
+use super::report::SimulationReport;
+use super::state::StateView;
+use super::workload::{DynWorkload, Workload, WorkloadFactory};
+use crate::sim::NetworkConfig;
+
+/// Iterations of a campaign when neither `iterations` nor `seeds` is given.
+pub const ITERATIONS_DEFAULT: u64 = 100;
+/// Simulated time an iteration may take before it fails.
+pub const TIME_BUDGET_DEFAULT: Duration = Duration::from_secs(600);
+/// Wall-clock time an iteration may go without progress before the watchdog stops it.
+pub const WATCHDOG_DEFAULT: Duration = Duration::from_secs(30);
+/// Simulated time the system is left alone to drain before `check`.
+pub const SETTLE_DEFAULT: Duration = Duration::from_secs(1);
+/// Simulated time processes have to return after the final shutdown signal.
+pub const GRACE_PERIOD_DEFAULT: Duration = Duration::from_secs(5);
+
+/// How many processes a group has: a fixed count or a range drawn per seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProcessCount {
+    pub(crate) min: usize,
+    pub(crate) max: usize,
+    /// Given as a half-open range (`a..b`), for error messages.
+    half_open: bool,
+}
+
+impl From<usize> for ProcessCount {
+    fn from(count: usize) -> ProcessCount {
+        ProcessCount {
+            min: count,
+            max: count,
+            half_open: false,
+        }
+    }
+}
+
+impl From<RangeInclusive<usize>> for ProcessCount {
+    fn from(range: RangeInclusive<usize>) -> ProcessCount {
+        ProcessCount {
+            min: *range.start(),
+            max: *range.end(),
+            half_open: false,
+        }
+    }
+}
+
+impl From<Range<usize>> for ProcessCount {
+    fn from(range: Range<usize>) -> ProcessCount {
+        // An empty half-open range stays empty (max < min) and is rejected by `run`.
+        ProcessCount {
+            min: range.start,
+            max: range.end.wrapping_sub(1),
+            half_open: true,
+        }
+    }
+}
+
+pub(crate) struct GroupPlan {
+    pub(crate) name: String,
+    pub(crate) count: ProcessCount,
+    pub(crate) factory: ProcessFactory,
+}
+
+pub(crate) struct WorkloadPlan {
+    pub(crate) count: usize,
+    pub(crate) factory: WorkloadFactory,
+}
+
+/// An invariant: a named check over the shared state.
+pub(crate) type Invariant = Arc<dyn Fn(&StateView<'_>) -> Result<(), String> + Send + Sync>;
+
+/// Where each seed's network configuration comes from.
+#[derive(Clone, Debug)]
+pub(crate) enum NetworkChoice {
+    Fixed(NetworkConfig),
+    Swarm,
+}
+
+/// Where the campaign's seeds come from.
+#[derive(Clone, Debug)]
+pub(crate) enum SeedSource {
+    Derived { base: Option<u64>, iterations: u64 },
+    Explicit(Vec<u64>),
+}
+
+/// Everything an iteration needs, shared by the campaign's threads.
+pub(crate) struct Plan {
+    pub(crate) name: String,
+    pub(crate) groups: Vec<GroupPlan>,
+    pub(crate) workloads: Vec<WorkloadPlan>,
+    pub(crate) invariants: Vec<(String, Invariant)>,
+    pub(crate) network: NetworkChoice,
+    pub(crate) chaos_duration: Option<Duration>,
+    pub(crate) attrition: Option<Attrition>,
+    pub(crate) swizzle: Option<(Duration, Duration)>,
+    pub(crate) injectors: Vec<(String, Injector)>,
+    pub(crate) time_budget: Duration,
+    pub(crate) settle: Duration,
+    pub(crate) grace_period: Duration,
+    pub(crate) replay_command: String,
+}
+
+/// Campaign settings outside the iteration itself.
+#[derive(Clone, Debug)]
+pub(crate) struct CampaignOptions {
+    pub(crate) seeds: SeedSource,
+    pub(crate) jobs: usize,
+    pub(crate) shard: Option<(u64, u64)>,
+    pub(crate) wall_budget: Option<Duration>,
+    pub(crate) watchdog: Duration,
+    pub(crate) check_determinism: bool,
+    pub(crate) progress: bool,
+    pub(crate) verbose_replay: bool,
+}
+
+/// Configures a simulation: its processes, workloads, seeds, invariants and
+/// chaos; then [`SimulationBuilder::run`] runs the campaign into a report.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tidepool::providers::Providers;
+/// use tidepool::{BoxError, Process, ProcessContext, SimulationBuilder, Workload, WorkloadContext};
+///
+/// struct Idle;
+/// impl Process for Idle {
+///     async fn run<P: Providers>(&mut self, ctx: ProcessContext<P>) -> Result<(), BoxError> {
+///         ctx.shutdown().requested().await;
+///         Ok(())
+///     }
+/// }
+///
+/// struct Waiter;
+/// impl Workload for Waiter {
+///     async fn run(&mut self, ctx: &WorkloadContext) -> Result<(), BoxError> {
+///         use tidepool::providers::Providers as _;
+///         ctx.providers().sleep(Duration::from_secs(1)).await;
+///         Ok(())
+///     }
+/// }
+///
+/// let report = SimulationBuilder::new("idle")
+///     .processes("server", 3, || Idle)
+///     .workload(|_| Waiter)
+///     .iterations(5)
+///     .jobs(1)
+///     .run()
+///     .expect("a valid configuration");
+/// assert_eq!(report.passed, 5);
+/// ```
+pub struct SimulationBuilder {
+    name: String,
+    groups: Vec<GroupPlan>,
+    workloads: Vec<WorkloadPlan>,
+    invariants: Vec<(String, Invariant)>,
+    network: NetworkChoice,
+    chaos_duration: Option<Duration>,
+    attrition: Option<Attrition>,
+    swizzle: Option<(Duration, Duration)>,
+    injectors: Vec<(String, Injector)>,
+    time_budget: Duration,
+    settle: Duration,
+    grace_period: Duration,
+    replay_command: Option<String>,
+    options: CampaignOptions,
+    zero_workloads: bool,
+}
+
+impl SimulationBuilder {
+    /// A simulation named `name` (used in the report and the replay command),
+    /// with no process, no workload, [`ITERATIONS_DEFAULT`] iterations from a
+    /// random base seed, a fault-free network and no chaos.
+    pub fn new(name: impl Into<String>) -> SimulationBuilder {
+        SimulationBuilder {
+            name: name.into(),
+            groups: Vec::new(),
+            workloads: Vec::new(),
+            invariants: Vec::new(),
+            network: NetworkChoice::Fixed(NetworkConfig::fault_free()),
+            chaos_duration: None,
+            attrition: None,
+            swizzle: None,
+            injectors: Vec::new(),
+            time_budget: TIME_BUDGET_DEFAULT,
+            settle: SETTLE_DEFAULT,
+            grace_period: GRACE_PERIOD_DEFAULT,
+            replay_command: None,
+            options: CampaignOptions {
+                seeds: SeedSource::Derived {
+                    base: None,
+                    iterations: ITERATIONS_DEFAULT,
+                },
+                jobs: 1,
+                shard: None,
+                wall_budget: None,
+                watchdog: WATCHDOG_DEFAULT,
+                check_determinism: false,
+                progress: false,
+                verbose_replay: false,
+            },
+            zero_workloads: false,
+        }
+    }
+
+    /// Adds a group of processes named `group`: `count` of them (a number, or a
+    /// range such as `3..=5` drawn per seed), each built by `factory` on every
+    /// boot. Process *i* (from 1) is named `{group}-{i}`. Default: no process.
+    pub fn processes<F, P>(
+        mut self,
+        group: impl Into<String>,
+        count: impl Into<ProcessCount>,
+        factory: F,
+    ) -> SimulationBuilder
+    where
+        F: Fn() -> P + Send + Sync + 'static,
+        P: Process,
+    {
+        self.groups.push(GroupPlan {
+            name: group.into(),
+            count: count.into(),
+            factory: erase(factory),
+        });
+        self
+    }
+
+    /// Adds one workload, built per iteration by `factory` (given client id 0).
+    /// Default: no workload.
+    pub fn workload<F, W>(self, factory: F) -> SimulationBuilder
+    where
+        F: Fn(usize) -> W + Send + Sync + 'static,
+        W: Workload,
+    {
+        self.workloads(1, factory)
+    }
+
+    /// Adds `count` instances of a workload, built per iteration by `factory`
+    /// with client ids `0..count`; they run concurrently.
+    pub fn workloads<F, W>(mut self, count: usize, factory: F) -> SimulationBuilder
+    where
+        F: Fn(usize) -> W + Send + Sync + 'static,
+        W: Workload,
+    {
+        if count == 0 {
+            self.zero_workloads = true;
+        }
+        let factory: WorkloadFactory =
+            Arc::new(move |id| Box::new(factory(id)) as Box<dyn DynWorkload>);
+        self.workloads.push(WorkloadPlan { count, factory });
+        self
+    }
+
+    /// Runs `n` iterations with seeds derived from the base seed. Default: [`ITERATIONS_DEFAULT`].
+    pub fn iterations(mut self, n: u64) -> SimulationBuilder {
+        let base = match self.options.seeds {
+            SeedSource::Derived { base, .. } => base,
+            SeedSource::Explicit(_) => None,
+        };
+        self.options.seeds = SeedSource::Derived {
+            base,
+            iterations: n,
+        };
+        self
+    }
+
+    /// Runs exactly these seeds, one iteration each, instead of derived ones. Default: derived seeds.
+    pub fn seeds(mut self, seeds: impl IntoIterator<Item = u64>) -> SimulationBuilder {
+        self.options.seeds = SeedSource::Explicit(seeds.into_iter().collect());
+        self
+    }
+
+    /// The base seed from which iteration *i*'s seed is derived
+    /// ([`derive_seed`](crate::sim::derive_seed)). Default: random, printed in the report.
+    pub fn base_seed(mut self, base: u64) -> SimulationBuilder {
+        let iterations = match self.options.seeds {
+            SeedSource::Derived { iterations, .. } => iterations,
+            SeedSource::Explicit(ref seeds) => seeds.len() as u64,
+        };
+        self.options.seeds = SeedSource::Derived {
+            base: Some(base),
+            iterations,
+        };
+        self
+    }
+
+    /// Simulated time an iteration may take; past it, the iteration fails.
+    /// Default: [`TIME_BUDGET_DEFAULT`] (600 s).
+    pub fn time_budget(mut self, budget: Duration) -> SimulationBuilder {
+        self.time_budget = budget;
+        self
+    }
+
+    /// Wall-clock time the whole campaign may take; when it runs out, no new
+    /// iteration starts and the report says so. Default: none.
+    pub fn wall_budget(mut self, budget: Duration) -> SimulationBuilder {
+        self.options.wall_budget = Some(budget);
+        self
+    }
+
+    /// Wall-clock time an iteration may go without progress (a task that never
+    /// yields) before it is stopped and reported. Default: [`WATCHDOG_DEFAULT`] (30 s).
+    pub fn watchdog(mut self, limit: Duration) -> SimulationBuilder {
+        self.options.watchdog = limit;
+        self
+    }
+
+    /// Adds an invariant: `check` reads the shared state and returns `Err(why)`
+    /// when the system is wrong. It runs after every executor step that changed
+    /// the shared state (a step is one task poll), and once more at the end of
+    /// the iteration. It must not call providers. Default: no invariant.
+    pub fn invariant<F>(mut self, name: impl Into<String>, check: F) -> SimulationBuilder
+    where
+        F: Fn(&StateView<'_>) -> Result<(), String> + Send + Sync + 'static,
+    {
+        self.invariants.push((name.into(), Arc::new(check)));
+        self
+    }
+
+    /// The network every iteration uses. Default: [`NetworkConfig::fault_free`].
+    pub fn network(mut self, config: NetworkConfig) -> SimulationBuilder {
+        self.network = NetworkChoice::Fixed(config);
+        self
+    }
+
+    /// Swarm testing: each seed gets its own network from
+    /// [`NetworkConfig::random_for_seed`]. Default: off.
+    pub fn network_per_seed(mut self) -> SimulationBuilder {
+        self.network = NetworkChoice::Swarm;
+        self
+    }
+
+    /// The chaos window: faults (network faults, attrition, swizzles, injectors)
+    /// run for `duration` of simulated time from the start of `run`; then
+    /// partitions heal, clogs clear, dead processes restart, and the workloads
+    /// finish against a healthy system. Default: the whole `run` phase.
+    pub fn chaos_duration(mut self, duration: Duration) -> SimulationBuilder {
+        self.chaos_duration = Some(duration);
+        self
+    }
+
+    /// Reboots processes at random during the chaos window. Default: off.
+    pub fn attrition(mut self, attrition: Attrition) -> SimulationBuilder {
+        self.attrition = Some(attrition);
+        self
+    }
+
+    /// Swizzles during the chaos window, one every (min, max) of simulated
+    /// time: a random subset of processes is clogged one by one, then unclogged
+    /// in another order. Default: off.
+    pub fn swizzle(mut self, every: (Duration, Duration)) -> SimulationBuilder {
+        self.swizzle = Some(every);
+        self
+    }
+
+    /// Adds a custom fault injector: an async function given a [`FaultHandle`],
+    /// run during the chaos window and cancelled when it ends. Default: none.
+    pub fn fault_injector<F, Fut>(
+        mut self,
+        name: impl Into<String>,
+        injector: F,
+    ) -> SimulationBuilder
+    where
+        F: Fn(FaultHandle) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        let injector: Injector = Arc::new(move |handle| Box::pin(injector(handle)));
+        self.injectors.push((name.into(), injector));
+        self
+    }
+
+    /// Simulated time the system is left alone (faults off) before `check`.
+    /// Default: [`SETTLE_DEFAULT`] (1 s).
+    pub fn settle(mut self, duration: Duration) -> SimulationBuilder {
+        self.settle = duration;
+        self
+    }
+
+    /// Simulated time processes get to return after the final shutdown signal
+    /// before they are killed. Default: [`GRACE_PERIOD_DEFAULT`] (5 s).
+    pub fn grace_period(mut self, duration: Duration) -> SimulationBuilder {
+        self.grace_period = duration;
+        self
+    }
+
+    /// Threads that run seeds in parallel, one world each; the report is the
+    /// same whatever the count. Default: 1.
+    pub fn jobs(mut self, jobs: usize) -> SimulationBuilder {
+        self.options.jobs = jobs;
+        self
+    }
+
+    /// Runs only shard `index` of `count`: the seeds at positions `i` with
+    /// `i % count == index`. Default: every seed.
+    pub fn shard(mut self, index: u64, count: u64) -> SimulationBuilder {
+        self.options.shard = Some((index, count));
+        self
+    }
+
+    /// Runs each seed twice and fails it when the two traces differ, naming
+    /// the first event where they part. Default: off.
+    pub fn check_determinism(mut self, check: bool) -> SimulationBuilder {
+        self.options.check_determinism = check;
+        self
+    }
+
+    /// Shows a progress bar on a terminal. Default: off (the CLI turns it on
+    /// when standard error is a terminal and `--json` is not given).
+    pub fn progress(mut self, progress: bool) -> SimulationBuilder {
+        self.options.progress = progress;
+        self
+    }
+
+    /// The command that replays a seed, without `--seed`, e.g.
+    /// `cargo xtask sim run kv`. Default: `cargo xtask sim run {name}`.
+    pub fn replay_command(mut self, command: impl Into<String>) -> SimulationBuilder {
+        self.replay_command = Some(command.into());
+        self
+    }
+
+    pub(crate) fn verbose_replay(mut self, verbose: bool) -> SimulationBuilder {
+        self.options.verbose_replay = verbose;
+        self
+    }
+
+    /// Checks the configuration, then runs every iteration and returns the report.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when the configuration is invalid; nothing has run then.
+    pub fn run(self) -> Result<SimulationReport, ConfigError> {
+        self.validate()?;
+        let replay_command = self
+            .replay_command
+            .clone()
+            .unwrap_or_else(|| format!("cargo xtask sim run {}", self.name));
+        let plan = Plan {
+            name: self.name,
+            groups: self.groups,
+            workloads: self.workloads,
+            invariants: self.invariants,
+            network: self.network,
+            chaos_duration: self.chaos_duration,
+            attrition: self.attrition,
+            swizzle: self.swizzle,
+            injectors: self.injectors,
+            time_budget: self.time_budget,
+            settle: self.settle,
+            grace_period: self.grace_period,
+            replay_command,
+        };
+        Ok(campaign::run(Arc::new(plan), self.options))
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        match &self.options.seeds {
+            SeedSource::Derived { iterations: 0, .. } => return Err(ConfigError::NoIterations),
+            SeedSource::Explicit(seeds) if seeds.is_empty() => return Err(ConfigError::NoSeeds),
+            _ => {}
+        }
+        if self.options.jobs == 0 {
+            return Err(ConfigError::NoJobs);
+        }
+        if let Some((index, count)) = self.options.shard {
+            if count == 0 || index >= count {
+                return Err(ConfigError::Shard { index, count });
+            }
+        }
+        if self.time_budget.is_zero() {
+            return Err(ConfigError::ZeroTimeBudget);
+        }
+        self.validate_groups()?;
+        if self.zero_workloads {
+            return Err(ConfigError::ZeroWorkloads);
+        }
+        if self.workloads.is_empty() {
+            return Err(ConfigError::NoWorkloads);
+        }
+        if self.groups.is_empty() {
+            return Err(ConfigError::NoProcesses);
+        }
+        let mut names = BTreeSet::new();
+        for (name, _) in &self.invariants {
+            if !names.insert(name) {
+                return Err(ConfigError::DuplicateInvariant(name.clone()));
+            }
+        }
+        if let NetworkChoice::Fixed(config) = &self.network {
+            config.validate().map_err(ConfigError::Network)?;
+        }
+        if let Some((min, max)) = self.swizzle {
+            check_bounds("swizzle interval", (min, max))?;
+        }
+        self.validate_attrition()
+    }
+
+    fn validate_groups(&self) -> Result<(), ConfigError> {
+        let mut names = BTreeSet::new();
+        for group in &self.groups {
+            if !names.insert(group.name.as_str()) {
+                return Err(ConfigError::DuplicateGroup(group.name.clone()));
+            }
+            let ProcessCount {
+                min,
+                max,
+                half_open,
+            } = group.count;
+            if max < min || max == usize::MAX {
+                let range = if half_open {
+                    format!("{min}..{}", max.wrapping_add(1))
+                } else {
+                    format!("{min}..={max}")
+                };
+                return Err(ConfigError::EmptyCount {
+                    group: group.name.clone(),
+                    range,
+                });
+            }
+            if max == 0 {
+                return Err(ConfigError::EmptyCount {
+                    group: group.name.clone(),
+                    range: "0".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_attrition(&self) -> Result<(), ConfigError> {
+        let Some(attrition) = &self.attrition else {
+            return Ok(());
+        };
+        if attrition.max_dead == 0 {
+            return Err(ConfigError::MaxDeadZero);
+        }
+        if attrition.graceful < 0.0
+            || attrition.crash < 0.0
+            || attrition.graceful + attrition.crash <= 0.0
+        {
+            return Err(ConfigError::AttritionWeights {
+                graceful: attrition.graceful,
+                crash: attrition.crash,
+            });
+        }
+        check_bounds("attrition recovery_delay", attrition.recovery_delay)?;
+        check_bounds("attrition interval", attrition.interval)?;
+        let targeted: Vec<&GroupPlan> = match &attrition.group {
+            Some(name) => {
+                let group = self.groups.iter().find(|group| &group.name == name);
+                vec![group.ok_or_else(|| ConfigError::UnknownAttritionGroup(name.clone()))?]
+            }
+            None => self.groups.iter().collect(),
+        };
+        let group_min: usize = targeted.iter().map(|group| group.count.min).sum();
+        if attrition.max_dead >= group_min && !attrition.allow_all_dead {
+            let group = attrition
+                .group
+                .clone()
+                .unwrap_or_else(|| "(all groups)".to_string());
+            return Err(ConfigError::MaxDeadTooHigh {
+                group,
+                max_dead: attrition.max_dead,
+                group_min,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn check_bounds(what: &'static str, (min, max): (Duration, Duration)) -> Result<(), ConfigError> {
+    if min > max {
+        return Err(ConfigError::Bounds { what, min, max });
+    }
+    Ok(())
+}

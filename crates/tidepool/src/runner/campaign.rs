@@ -1,0 +1,373 @@
+//! The campaign: many seeds, on one or many threads, into one report.
+//!
+//! Seeds run on worker threads, one world per thread. Results are merged in
+//! seed order, so the report (wall-clock figures aside) does not depend on the
+//! thread count. A watchdog on the calling thread stops waiting for a seed
+//! whose world makes no progress in wall-clock time (a task that never yields):
+//! that seed fails, its thread is abandoned, and a fresh thread takes over.
+
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use super::builder::{CampaignOptions, Plan, SeedSource};
+use super::failure::{Failure, FailureKind};
+use super::iteration::{IterationResult, run_iteration};
+use super::report::SimulationReport;
+use crate::sim::{TraceEvent, derive_seed, splitmix64};
+
+/// How often the watchdog looks at the workers.
+const WATCHDOG_TICK: Duration = Duration::from_millis(100);
+
+pub(crate) fn run(plan: Arc<Plan>, options: CampaignOptions) -> SimulationReport {
+    let (base_seed, mut seeds) = plan_seeds(&options.seeds);
+    if let Some((index, count)) = options.shard {
+        seeds.retain(|(position, _)| position % count == index);
+    }
+    let started = Instant::now();
+    let (results, stopped_early) = execute(&plan, &options, seeds);
+    let wall_time = started.elapsed();
+    build_report(
+        &plan,
+        &options,
+        base_seed,
+        results,
+        wall_time,
+        stopped_early,
+    )
+}
+
+fn plan_seeds(source: &SeedSource) -> (Option<u64>, Vec<(u64, u64)>) {
+    match source {
+        SeedSource::Derived { base, iterations } => {
+            // Not simulated code: the campaign's base seed may come from the OS.
+            let base =
+                base.unwrap_or_else(|| RandomState::new().hash_one(0x7469_6465_706f_6f6cu64));
+            (
+                Some(base),
+                (0..*iterations)
+                    .map(|index| (index, derive_seed(base, index)))
+                    .collect(),
+            )
+        }
+        SeedSource::Explicit(seeds) => (
+            None,
+            seeds
+                .iter()
+                .enumerate()
+                .map(|(index, &seed)| (index as u64, seed))
+                .collect(),
+        ),
+    }
+}
+
+enum Message {
+    Started {
+        worker: usize,
+        position: usize,
+    },
+    Done {
+        worker: usize,
+        result: Box<IterationResult>,
+    },
+    Exited {
+        worker: usize,
+    },
+}
+
+struct WorkerState {
+    heartbeat: Arc<AtomicU64>,
+    /// The position it runs, and since when its heartbeat last moved.
+    running: Option<(usize, u64, Instant)>,
+    abandoned: bool,
+    exited: bool,
+}
+
+struct Shared {
+    plan: Arc<Plan>,
+    seeds: Vec<(u64, u64)>,
+    cursor: AtomicUsize,
+    stop: AtomicBool,
+    check_determinism: bool,
+    record: bool,
+}
+
+/// Runs every seed; returns the results by iteration and why it stopped early, if it did.
+fn execute(
+    plan: &Arc<Plan>,
+    options: &CampaignOptions,
+    seeds: Vec<(u64, u64)>,
+) -> (BTreeMap<u64, IterationResult>, Option<String>) {
+    let total = seeds.len();
+    let shared = Arc::new(Shared {
+        plan: plan.clone(),
+        seeds,
+        cursor: AtomicUsize::new(0),
+        stop: AtomicBool::new(false),
+        check_determinism: options.check_determinism,
+        record: options.verbose_replay,
+    });
+    let (sender, receiver) = mpsc::channel();
+    let mut workers: Vec<WorkerState> = Vec::new();
+    for _ in 0..options.jobs.min(total.max(1)) {
+        spawn_worker(&shared, &sender, &mut workers);
+    }
+    let progress = super::progress::Progress::new(options.progress, total as u64);
+    let started = Instant::now();
+    let mut results = BTreeMap::new();
+    // The workers hold their own senders; this one only spawns replacements.
+    let mut stopped_early = None;
+    // Until every worker still counted has exited: each sends its last result before it exits.
+    while workers
+        .iter()
+        .any(|worker| !worker.abandoned && !worker.exited)
+    {
+        match receiver.recv_timeout(WATCHDOG_TICK) {
+            Ok(Message::Started { worker, position }) => {
+                let heartbeat = workers[worker].heartbeat.load(Ordering::Relaxed);
+                workers[worker].running = Some((position, heartbeat, Instant::now()));
+            }
+            Ok(Message::Done { worker, result }) => {
+                if workers[worker].abandoned {
+                    continue;
+                }
+                workers[worker].running = None;
+                progress.record(result.failure.is_some());
+                results.insert(result.index, *result);
+            }
+            Ok(Message::Exited { worker }) => workers[worker].exited = true,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        if let Some(budget) = options.wall_budget {
+            if stopped_early.is_none() && started.elapsed() >= budget {
+                shared.stop.store(true, Ordering::SeqCst);
+                stopped_early = Some(format!("the wall-clock budget of {budget:?} ran out"));
+            }
+        }
+        for hung in watch(&mut workers, options.watchdog) {
+            let (position, _, _) = workers[hung]
+                .running
+                .take()
+                .expect("hung workers run a seed");
+            workers[hung].abandoned = true;
+            let result = watchdog_failure(&shared, position, options.watchdog);
+            progress.record(true);
+            results.insert(result.index, result);
+            spawn_worker(&shared, &sender, &mut workers);
+        }
+    }
+    progress.finish();
+    (results, stopped_early)
+}
+
+fn spawn_worker(
+    shared: &Arc<Shared>,
+    sender: &mpsc::Sender<Message>,
+    workers: &mut Vec<WorkerState>,
+) {
+    let id = workers.len();
+    let heartbeat = Arc::new(AtomicU64::new(0));
+    workers.push(WorkerState {
+        heartbeat: heartbeat.clone(),
+        running: None,
+        abandoned: false,
+        exited: false,
+    });
+    let shared = shared.clone();
+    let sender = sender.clone();
+    std::thread::Builder::new()
+        .name(format!("tidepool-worker-{id}"))
+        .spawn(move || {
+            worker_loop(id, &shared, &sender, &heartbeat);
+            let _ = sender.send(Message::Exited { worker: id });
+        })
+        .expect("spawning a worker thread");
+}
+
+fn worker_loop(id: usize, shared: &Shared, sender: &mpsc::Sender<Message>, heartbeat: &AtomicU64) {
+    loop {
+        if shared.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let position = shared.cursor.fetch_add(1, Ordering::SeqCst);
+        let Some(&(index, seed)) = shared.seeds.get(position) else {
+            return;
+        };
+        if sender
+            .send(Message::Started {
+                worker: id,
+                position,
+            })
+            .is_err()
+        {
+            return;
+        }
+        let result = run_seed(shared, index, seed, heartbeat);
+        if sender
+            .send(Message::Done {
+                worker: id,
+                result: Box::new(result),
+            })
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+fn run_seed(shared: &Shared, index: u64, seed: u64, heartbeat: &AtomicU64) -> IterationResult {
+    if !shared.check_determinism {
+        return run_iteration(&shared.plan, index, seed, shared.record, heartbeat);
+    }
+    let mut first = run_iteration(&shared.plan, index, seed, true, heartbeat);
+    let second = run_iteration(&shared.plan, index, seed, true, heartbeat);
+    if first.trace_hash != second.trace_hash && first.failure.is_none() {
+        let reason = divergence(
+            first.events.as_deref().unwrap_or(&[]),
+            second.events.as_deref().unwrap_or(&[]),
+        );
+        first.failure = Some(Failure {
+            iteration: index,
+            seed,
+            kind: FailureKind::Nondeterminism,
+            reason,
+            origin: "determinism check".into(),
+            time: first.sim_time,
+            replay: format!(
+                "{} --seed {seed:#018x} --check-determinism",
+                shared.plan.replay_command
+            ),
+        });
+    }
+    first.events = None;
+    first
+}
+
+/// Events shown before the first difference.
+const DIVERGENCE_CONTEXT: usize = 5;
+
+/// Describes where two event lists part.
+pub(crate) fn divergence(first: &[TraceEvent], second: &[TraceEvent]) -> String {
+    let same = |a: &TraceEvent, b: &TraceEvent| {
+        a.time == b.time && a.kind == b.kind && a.subject == b.subject && a.detail == b.detail
+    };
+    let at = first
+        .iter()
+        .zip(second)
+        .position(|(a, b)| !same(a, b))
+        .unwrap_or(first.len().min(second.len()));
+    let show = |events: &[TraceEvent]| match events.get(at) {
+        Some(event) => event.to_string(),
+        None => "(the run ended here)".to_string(),
+    };
+    let mut reason = format!(
+        "the two runs of this seed parted at event #{at}: first run: {}; second run: {}",
+        show(first),
+        show(second)
+    );
+    let from = at.saturating_sub(DIVERGENCE_CONTEXT);
+    for (label, events) in [("first", first), ("second", second)] {
+        let context: Vec<String> = events[from..at.min(events.len())]
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        reason.push_str(&format!(
+            "\n      before it in the {label} run: {}",
+            context.join(" | ")
+        ));
+    }
+    reason
+}
+
+/// Workers whose heartbeat has not moved for `limit`.
+fn watch(workers: &mut [WorkerState], limit: Duration) -> Vec<usize> {
+    let mut hung = Vec::new();
+    for (id, worker) in workers.iter_mut().enumerate() {
+        if worker.abandoned {
+            continue;
+        }
+        let Some((position, last_beat, since)) = worker.running.as_mut() else {
+            continue;
+        };
+        let beat = worker.heartbeat.load(Ordering::Relaxed);
+        if beat != *last_beat {
+            *last_beat = beat;
+            *since = Instant::now();
+        } else if since.elapsed() >= limit {
+            let _ = position;
+            hung.push(id);
+        }
+    }
+    hung
+}
+
+fn watchdog_failure(shared: &Shared, position: usize, limit: Duration) -> IterationResult {
+    let (index, seed) = shared.seeds[position];
+    IterationResult {
+        index,
+        seed,
+        failure: Some(Failure {
+            iteration: index,
+            seed,
+            kind: FailureKind::Watchdog,
+            reason: format!(
+                "no progress for {limit:?} of wall-clock time: a task is running without ever yielding \
+                 (an infinite loop, or blocking code such as std::thread::sleep inside the simulation)"
+            ),
+            origin: "watchdog".into(),
+            time: crate::time::Instant::ZERO,
+            replay: format!("{} --seed {seed:#018x}", shared.plan.replay_command),
+        }),
+        sim_time: crate::time::Instant::ZERO,
+        trace_hash: 0,
+        trace_len: 0,
+        polls: 0,
+        faults: Default::default(),
+        events: None,
+    }
+}
+
+fn build_report(
+    plan: &Plan,
+    options: &CampaignOptions,
+    base_seed: Option<u64>,
+    results: BTreeMap<u64, IterationResult>,
+    wall_time: Duration,
+    stopped_early: Option<String>,
+) -> SimulationReport {
+    let mut report = SimulationReport {
+        name: plan.name.clone(),
+        base_seed,
+        shard: options.shard,
+        iterations: 0,
+        passed: 0,
+        failed: 0,
+        wall_time_s: wall_time.as_secs_f64(),
+        sim_time_s: 0.0,
+        events: 0,
+        polls: 0,
+        fingerprint: 0,
+        faults: Default::default(),
+        failures: Vec::new(),
+        stopped_early,
+    };
+    for result in results.into_values() {
+        report.iterations += 1;
+        report.sim_time_s += result.sim_time.since_origin().as_secs_f64();
+        report.events += result.trace_len;
+        report.polls += result.polls;
+        report.fingerprint ^= splitmix64(result.trace_hash ^ splitmix64(result.index));
+        report.faults.add(&result.faults);
+        match result.failure {
+            Some(failure) => {
+                report.failed += 1;
+                report.failures.push(failure);
+            }
+            None => report.passed += 1,
+        }
+    }
+    report
+}

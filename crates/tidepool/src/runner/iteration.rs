@@ -1,0 +1,370 @@
+//! One iteration: boot → setup → run with chaos → heal → settle → check →
+//! shutdown → invariants → verdict.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::attrition::FaultCounts;
+use super::builder::{NetworkChoice, Plan};
+use super::chaos::{self, FaultHandle};
+use super::failure::{self, Failure, FailureKind, Failures};
+use super::process::PROCESS_PORT;
+use super::processes::{self, ProcessTable, Processes};
+use super::state::{self, StateMap};
+use super::workload::{DynWorkload, Phase, WorkloadContext, workload_context};
+use crate::sim::world::World;
+use crate::sim::{
+    self, Either, HostId, JoinHandle, NetworkConfig, Sim, SimError, SimRun, TraceEvent,
+};
+use crate::time::Instant;
+
+/// What one iteration produced.
+pub(crate) struct IterationResult {
+    pub(crate) index: u64,
+    pub(crate) seed: u64,
+    pub(crate) failure: Option<Failure>,
+    pub(crate) sim_time: Instant,
+    pub(crate) trace_hash: u64,
+    pub(crate) trace_len: u64,
+    pub(crate) polls: u64,
+    pub(crate) faults: FaultCounts,
+    pub(crate) events: Option<Vec<TraceEvent>>,
+}
+
+/// What the driver hands back from inside the world.
+struct DriverOutput {
+    faults: FaultCounts,
+}
+
+/// Runs iteration `index` with `seed`. `heartbeat` is bumped as the world makes
+/// progress, for the campaign's watchdog.
+pub(crate) fn run_iteration(
+    plan: &Arc<Plan>,
+    index: u64,
+    seed: u64,
+    record: bool,
+    heartbeat: &AtomicU64,
+) -> IterationResult {
+    let network = match &plan.network {
+        NetworkChoice::Fixed(config) => config.clone(),
+        NetworkChoice::Swarm => NetworkConfig::random_for_seed(seed),
+    };
+    let mut caught: Option<(FailureKind, String, String, Instant)> = None;
+    let mut state_version = 0u64;
+    let driver = drive(plan.clone());
+    let run: SimRun<DriverOutput> = Sim::new(seed)
+        .network(network)
+        .record_events(record)
+        .time_budget(plan.time_budget)
+        .run_with(driver, |info| {
+            if info.polls % 64 == 0 {
+                heartbeat.fetch_add(1, Ordering::Relaxed);
+            }
+            caught = sim::with_world("step hook", |world| {
+                step_check(world, plan, &mut state_version)
+            });
+            caught.as_ref().map(|(_, _, reason, _)| reason.clone())
+        });
+    heartbeat.fetch_add(1, Ordering::Relaxed);
+    let replay = format!("{} --seed {seed:#018x}", plan.replay_command);
+    let failure = match (&run.outcome, caught) {
+        (_, Some((kind, origin, reason, time))) => Some((kind, origin, reason, time)),
+        (Ok(_), None) => None,
+        (Err(error), None) => Some(sim_error_failure(error, run.end_time)),
+    };
+    let faults = run
+        .outcome
+        .as_ref()
+        .map(|output| output.faults)
+        .unwrap_or_default();
+    IterationResult {
+        index,
+        seed,
+        failure: failure.map(|(kind, origin, reason, time)| Failure {
+            iteration: index,
+            seed,
+            kind,
+            reason,
+            origin,
+            time,
+            replay,
+        }),
+        sim_time: run.end_time,
+        trace_hash: run.trace_hash,
+        trace_len: run.trace_len,
+        polls: run.polls,
+        faults,
+        events: run.events,
+    }
+}
+
+fn sim_error_failure(error: &SimError, time: Instant) -> (FailureKind, String, String, Instant) {
+    let kind = match error {
+        SimError::Deadlock { .. } => FailureKind::Deadlock,
+        SimError::TimeBudgetExceeded { .. } => FailureKind::TimeBudget,
+        SimError::Livelock { .. } => FailureKind::Livelock,
+        SimError::MainPanicked { .. } | SimError::Stopped(_) => FailureKind::Panic,
+    };
+    (kind, "sim".to_string(), error.to_string(), time)
+}
+
+/// After each step: the first panic, recorded failure or broken invariant.
+fn step_check(
+    world: &mut World,
+    plan: &Plan,
+    state_version: &mut u64,
+) -> Option<(FailureKind, String, String, Instant)> {
+    if let Some(panic) = world.panics.first() {
+        let at = panic
+            .location
+            .as_deref()
+            .map(|location| format!(" at {location}"))
+            .unwrap_or_default();
+        let reason = format!(
+            "task '{}' on {} panicked{at}: {}",
+            panic.task, panic.host, panic.message
+        );
+        return Some((
+            FailureKind::Panic,
+            format!("{}/{}", panic.host, panic.task),
+            reason,
+            panic.time,
+        ));
+    }
+    if let Some(first) = world.extension::<Failures>().first.clone() {
+        return Some(first);
+    }
+    let version = world.extension::<StateMap>().version;
+    if version != *state_version && !plan.invariants.is_empty() {
+        *state_version = version;
+        return check_invariants(world, plan);
+    }
+    None
+}
+
+fn check_invariants(
+    world: &mut World,
+    plan: &Plan,
+) -> Option<(FailureKind, String, String, Instant)> {
+    let now = world.now();
+    for (name, invariant) in &plan.invariants {
+        let verdict = catch_unwind(AssertUnwindSafe(|| {
+            state::with_view(world, |view| invariant(view))
+        }));
+        let reason = match verdict {
+            Ok(Ok(())) => continue,
+            Ok(Err(why)) => format!("invariant '{name}' broken: {why}"),
+            Err(payload) => format!(
+                "invariant '{name}' panicked: {}",
+                crate::sim::world::panic_message(payload.as_ref())
+            ),
+        };
+        return Some((
+            FailureKind::Invariant,
+            format!("invariant {name}"),
+            reason,
+            now,
+        ));
+    }
+    None
+}
+
+/// The iteration's main task, on the root host.
+async fn drive(plan: Arc<Plan>) -> DriverOutput {
+    let processes = boot_processes(&plan);
+    let workloads = create_workloads(&plan, &processes);
+    let workloads = run_phase(workloads, Phase::Setup).await;
+    let workloads = run_with_chaos(&plan, &processes, workloads).await;
+    sim::sleep(plan.settle).await;
+    run_phase(workloads, Phase::Check).await;
+    processes::shutdown_all(&processes, plan.grace_period).await;
+    if let Some(failure) =
+        sim::with_world("final invariants", |world| check_invariants(world, &plan))
+    {
+        let (kind, origin, reason, _) = failure;
+        failure::record(kind, origin, reason);
+        // Let the step hook see it.
+        sim::yield_now().await;
+    }
+    let mut faults = processes.borrow().faults;
+    let net = sim::net::stats();
+    faults.partitions += net.partitions;
+    faults.clogs += net.clogs;
+    faults.resets += net.resets;
+    faults.connect_failures += net.connect_failures;
+    faults.partial_reads += net.partial_reads;
+    faults.partial_writes += net.partial_writes;
+    DriverOutput { faults }
+}
+
+/// Processes live on 10.1.0.0/16, workloads on 10.2.0.0/16.
+fn subnet_ip(subnet: u8, ordinal: usize) -> IpAddr {
+    let ordinal = ordinal + 1;
+    IpAddr::from([10, subnet, (ordinal >> 8) as u8, (ordinal & 0xff) as u8])
+}
+
+fn boot_processes(plan: &Plan) -> Processes {
+    let processes: Processes = Rc::new(RefCell::new(ProcessTable::new()));
+    let mut topology: BTreeMap<String, Vec<SocketAddr>> = BTreeMap::new();
+    let mut ordinal = 0;
+    for group in &plan.groups {
+        let spread = (group.count.max - group.count.min) as u64;
+        let count = group.count.min + sim::random_below(spread + 1) as usize;
+        for index in 0..count {
+            let ip = subnet_ip(1, ordinal);
+            ordinal += 1;
+            let host = sim::add_host(format!("{}-{}", group.name, index + 1), ip);
+            let address = SocketAddr::new(ip, PROCESS_PORT);
+            processes
+                .borrow_mut()
+                .add(&group.name, index, host, address, group.factory.clone());
+            topology
+                .entry(group.name.clone())
+                .or_default()
+                .push(address);
+        }
+    }
+    processes.borrow_mut().topology = Arc::new(topology);
+    let count = processes.borrow().entries.len();
+    for index in 0..count {
+        processes::boot(&processes, index);
+    }
+    processes
+}
+
+struct WorkloadSlot {
+    host: HostId,
+    label: String,
+    ctx: WorkloadContext,
+    workload: Box<dyn DynWorkload>,
+}
+
+fn create_workloads(plan: &Plan, processes: &Processes) -> Vec<WorkloadSlot> {
+    let topology = processes.borrow().topology.clone();
+    let mut slots = Vec::new();
+    for workload in &plan.workloads {
+        for client in 0..workload.count {
+            let instance = (workload.factory)(client);
+            let ip = subnet_ip(2, slots.len());
+            let label = format!("{}-{}", instance.name(), client);
+            let host = sim::add_host(label.clone(), ip);
+            let ctx = workload_context(client, workload.count, ip, topology.clone());
+            slots.push(WorkloadSlot {
+                host,
+                label,
+                ctx,
+                workload: instance,
+            });
+        }
+    }
+    slots
+}
+
+/// Spawns one phase of every workload, each on its host.
+fn spawn_phase(slots: Vec<WorkloadSlot>, phase: Phase) -> Vec<JoinHandle<WorkloadSlot>> {
+    slots
+        .into_iter()
+        .map(|mut slot| {
+            sim::spawn_on(slot.host, phase.label(), async move {
+                let result = slot.workload.phase(phase, &slot.ctx).await;
+                if let Err(error) = result {
+                    let reason = format!(
+                        "workload {} failed in {}: {error}",
+                        slot.label,
+                        phase.label()
+                    );
+                    failure::record(
+                        FailureKind::Workload,
+                        format!("{}/{}", slot.label, phase.label()),
+                        reason,
+                    );
+                }
+                slot
+            })
+        })
+        .collect()
+}
+
+/// Waits for every handle; a task that died (its panic is already recorded) is dropped.
+async fn join_all(handles: Vec<JoinHandle<WorkloadSlot>>) -> Vec<WorkloadSlot> {
+    let mut slots = Vec::with_capacity(handles.len());
+    for handle in handles {
+        if let Ok(slot) = handle.await {
+            slots.push(slot);
+        }
+    }
+    slots
+}
+
+async fn run_phase(slots: Vec<WorkloadSlot>, phase: Phase) -> Vec<WorkloadSlot> {
+    join_all(spawn_phase(slots, phase)).await
+}
+
+/// The run phase, with chaos beside it until the chaos window ends or the workloads finish.
+async fn run_with_chaos(
+    plan: &Plan,
+    processes: &Processes,
+    slots: Vec<WorkloadSlot>,
+) -> Vec<WorkloadSlot> {
+    let mut runs = sim::spawn("workloads", join_all(spawn_phase(slots, Phase::Run)));
+    let chaos = start_chaos(plan, processes);
+    if let Some(window) = plan.chaos_duration {
+        if let Either::Left(done) = sim::select(&mut runs, sim::sleep(window)).await {
+            end_chaos(chaos, processes);
+            return done.unwrap_or_default();
+        }
+        // The window closed first: heal, then let the workloads finish.
+        end_chaos(chaos, processes);
+        return runs.await.unwrap_or_default();
+    }
+    let done = runs.await.unwrap_or_default();
+    end_chaos(chaos, processes);
+    done
+}
+
+fn start_chaos(plan: &Plan, processes: &Processes) -> Vec<JoinHandle<()>> {
+    let mut chaos = Vec::new();
+    if let Some(attrition) = &plan.attrition {
+        chaos.push(sim::spawn(
+            "attrition",
+            chaos::attrition(processes.clone(), attrition.clone()),
+        ));
+    }
+    if let Some(every) = plan.swizzle {
+        chaos.push(sim::spawn(
+            "swizzle",
+            chaos::swizzle(processes.clone(), every),
+        ));
+    }
+    for (name, injector) in &plan.injectors {
+        let future = injector(FaultHandle::new(processes.clone()));
+        chaos.push(sim::spawn(format!("injector {name}"), future));
+    }
+    chaos
+}
+
+/// Ends the chaos window: cancels the chaos tasks, stops network faults, heals
+/// every partition and clog, and boots every process that is down.
+fn end_chaos(chaos: Vec<JoinHandle<()>>, processes: &Processes) {
+    for task in &chaos {
+        task.abort();
+    }
+    // Reboots in flight were spawned by attrition; they are chaos too.
+    sim::with_world("end chaos", |world| {
+        let slots: Vec<u32> = (0..world.tasks.slots.len() as u32)
+            .filter(|&slot| world.tasks.slots[slot as usize].name == "attrition-reboot")
+            .collect();
+        slots
+            .into_iter()
+            .filter_map(|slot| world.abort_task(slot))
+            .collect::<Vec<_>>()
+    });
+    sim::net::set_faults_active(false);
+    sim::net::heal_all();
+    processes::restore_all(processes);
+}

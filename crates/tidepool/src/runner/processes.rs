@@ -1,0 +1,177 @@
+//! The processes of one iteration: booting, stopping and rebooting them.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Shutdown;
+use super::attrition::FaultCounts;
+use super::failure::{self, FailureKind};
+use super::process::{ProcessFactory, sim_context};
+use crate::sim::{self, HostId, JoinHandle};
+
+pub(crate) struct ProcessEntry {
+    pub(crate) group: String,
+    pub(crate) index: usize,
+    pub(crate) name: String,
+    pub(crate) host: HostId,
+    pub(crate) address: SocketAddr,
+    factory: ProcessFactory,
+    shutdown: Shutdown,
+    handle: Option<JoinHandle<()>>,
+    /// True from boot until the process is killed.
+    pub(crate) up: bool,
+}
+
+/// Every process of the iteration, shared by the driver and the chaos tasks.
+pub(crate) struct ProcessTable {
+    pub(crate) entries: Vec<ProcessEntry>,
+    pub(crate) topology: Arc<BTreeMap<String, Vec<SocketAddr>>>,
+    pub(crate) faults: FaultCounts,
+}
+
+pub(crate) type Processes = Rc<RefCell<ProcessTable>>;
+
+impl ProcessTable {
+    pub(crate) fn new() -> ProcessTable {
+        ProcessTable {
+            entries: Vec::new(),
+            topology: Arc::default(),
+            faults: FaultCounts::default(),
+        }
+    }
+
+    pub(crate) fn add(
+        &mut self,
+        group: &str,
+        index: usize,
+        host: HostId,
+        address: SocketAddr,
+        factory: ProcessFactory,
+    ) {
+        self.entries.push(ProcessEntry {
+            group: group.to_string(),
+            index,
+            name: sim::host_name(host),
+            host,
+            address,
+            factory,
+            shutdown: Shutdown::new(),
+            handle: None,
+            up: false,
+        });
+    }
+
+    /// The index of the process named `name`.
+    pub(crate) fn find(&self, name: &str) -> Option<usize> {
+        self.entries.iter().position(|entry| entry.name == name)
+    }
+}
+
+/// Boots a fresh instance of process `index` (reviving its host if it is down).
+pub(crate) fn boot(processes: &Processes, index: usize) {
+    let mut table = processes.borrow_mut();
+    let topology = table.topology.clone();
+    let entry = &mut table.entries[index];
+    if !sim::is_alive(entry.host) {
+        sim::revive(entry.host);
+    }
+    let incarnation = sim::incarnation(entry.host) as u64;
+    entry.shutdown = Shutdown::new();
+    let ctx = sim_context(
+        entry.address,
+        entry.name.clone(),
+        entry.index,
+        incarnation,
+        entry.shutdown.clone(),
+        topology,
+    );
+    let run = (entry.factory)(ctx);
+    let name = entry.name.clone();
+    tracing::debug!(process = %name, incarnation, "boot");
+    entry.handle = Some(sim::spawn_on(entry.host, "process", async move {
+        if let Err(error) = run.await {
+            failure::record(
+                FailureKind::Process,
+                format!("{name}/process"),
+                format!("process {name} failed: {error}"),
+            );
+        }
+    }));
+    entry.up = true;
+}
+
+/// Stops process `index`: gracefully (shutdown signal, up to `grace` to return,
+/// then killed) or by a crash. Its host stays down until [`boot`].
+pub(crate) async fn stop(processes: &Processes, index: usize, graceful: bool, grace: Duration) {
+    let (host, shutdown, handle, name) = {
+        let mut table = processes.borrow_mut();
+        let entry = &mut table.entries[index];
+        entry.up = false;
+        (
+            entry.host,
+            entry.shutdown.clone(),
+            entry.handle.take(),
+            entry.name.clone(),
+        )
+    };
+    tracing::debug!(process = %name, graceful, "stop");
+    if graceful {
+        shutdown.request();
+        if let Some(handle) = handle {
+            let _ = sim::timeout(grace, handle).await;
+        }
+    }
+    // A graceful stop ends in a kill too: whatever the process left running
+    // (connection tasks, timers) dies with it, as when its OS process exits.
+    sim::kill(host);
+}
+
+/// Whether process `index` is down or on its way down.
+pub(crate) fn is_down(processes: &Processes, index: usize) -> bool {
+    let table = processes.borrow();
+    let entry = &table.entries[index];
+    !entry.up || entry.shutdown.is_requested() || !sim::is_alive(entry.host)
+}
+
+/// Boots every process that is down, after killing any caught mid-shutdown.
+pub(crate) fn restore_all(processes: &Processes) {
+    let count = processes.borrow().entries.len();
+    for index in 0..count {
+        if is_down(processes, index) {
+            let host = processes.borrow().entries[index].host;
+            if sim::is_alive(host) {
+                sim::kill(host);
+            }
+            boot(processes, index);
+        }
+    }
+}
+
+/// Asks every process to shut down, waits up to `grace` for all, then kills the rest.
+pub(crate) async fn shutdown_all(processes: &Processes, grace: Duration) {
+    let handles: Vec<(HostId, Option<JoinHandle<()>>)> = {
+        let mut table = processes.borrow_mut();
+        table
+            .entries
+            .iter_mut()
+            .map(|entry| {
+                entry.shutdown.request();
+                entry.up = false;
+                (entry.host, entry.handle.take())
+            })
+            .collect()
+    };
+    let deadline = sim::now() + grace;
+    for (host, handle) in handles {
+        if let Some(handle) = handle {
+            let _ = sim::timeout(deadline - sim::now(), handle).await;
+        }
+        if sim::is_alive(host) {
+            sim::kill(host);
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! `SimulationReport`: what a campaign found, as text and as JSON.
+
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::attrition::FaultCounts;
+use super::failure::Failure;
+
+/// The outcome of a campaign.
+///
+/// The JSON form (`write_json`, `--json`) has these same field names; they are
+/// stable. Wall-clock figures (`wall_time_s` and what derives from it) are the
+/// only fields that differ between two runs of the same campaign.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SimulationReport {
+    /// The simulation's name.
+    pub name: String,
+    /// The base seed iteration seeds were derived from; `None` for explicit seeds.
+    pub base_seed: Option<u64>,
+    /// The shard this report covers, as (index, count); `None` for the whole campaign.
+    pub shard: Option<(u64, u64)>,
+    /// Iterations run.
+    pub iterations: u64,
+    /// Iterations that passed.
+    pub passed: u64,
+    /// Iterations that failed.
+    pub failed: u64,
+    /// Wall-clock time of the campaign, in seconds.
+    pub wall_time_s: f64,
+    /// Simulated time of all iterations, summed, in seconds.
+    pub sim_time_s: f64,
+    /// Trace events of all iterations (scheduling picks and events fired).
+    pub events: u64,
+    /// Task polls of all iterations.
+    pub polls: u64,
+    /// Every iteration's trace hash folded in seed order: two runs of the same
+    /// campaign have the same fingerprint, whatever the thread count.
+    pub fingerprint: u64,
+    /// Faults injected, summed over iterations.
+    pub faults: FaultCounts,
+    /// Every failed iteration, in seed order.
+    pub failures: Vec<Failure>,
+    /// Why the campaign stopped before its last seed, if it did.
+    pub stopped_early: Option<String>,
+}
+
+impl SimulationReport {
+    /// Whether every iteration passed (and at least one ran).
+    pub fn is_success(&self) -> bool {
+        self.failed == 0 && self.iterations > 0
+    }
+
+    /// Passed iterations as a percentage of those run.
+    pub fn pass_rate(&self) -> f64 {
+        if self.iterations == 0 {
+            0.0
+        } else {
+            100.0 * self.passed as f64 / self.iterations as f64
+        }
+    }
+
+    /// Trace events per wall-clock second.
+    pub fn events_per_s(&self) -> f64 {
+        per_second(self.events as f64, self.wall_time_s)
+    }
+
+    /// Iterations per wall-clock second.
+    pub fn iterations_per_s(&self) -> f64 {
+        per_second(self.iterations as f64, self.wall_time_s)
+    }
+
+    /// Simulated seconds per wall-clock second.
+    pub fn sim_to_wall_ratio(&self) -> f64 {
+        per_second(self.sim_time_s, self.wall_time_s)
+    }
+
+    /// Writes the report as pretty JSON.
+    ///
+    /// # Errors
+    ///
+    /// When writing fails.
+    pub fn write_json(&self, writer: impl io::Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(writer, self).map_err(io::Error::other)
+    }
+
+    /// Adds the iterations of another shard's report into this one.
+    pub fn merge(&mut self, other: &SimulationReport) {
+        self.iterations += other.iterations;
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.wall_time_s = self.wall_time_s.max(other.wall_time_s);
+        self.sim_time_s += other.sim_time_s;
+        self.events += other.events;
+        self.polls += other.polls;
+        self.fingerprint ^= other.fingerprint;
+        self.faults.add(&other.faults);
+        self.failures.extend(other.failures.iter().cloned());
+        self.failures.sort_by_key(|failure| failure.iteration);
+        self.shard = None;
+        if self.stopped_early.is_none() {
+            self.stopped_early.clone_from(&other.stopped_early);
+        }
+    }
+}
+
+fn per_second(count: f64, seconds: f64) -> f64 {
+    if seconds > 0.0 { count / seconds } else { 0.0 }
+}
+
+impl fmt::Display for SimulationReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verdict = if self.is_success() {
+            "PASSED"
+        } else {
+            "FAILED"
+        };
+        writeln!(f, "simulation {}: {verdict}", self.name)?;
+        match (self.base_seed, self.shard) {
+            (Some(base), Some((index, count))) => {
+                writeln!(f, "  base seed       {base:#018x} (shard {index}/{count})")?
+            }
+            (Some(base), None) => writeln!(f, "  base seed       {base:#018x}")?,
+            (None, _) => writeln!(f, "  seeds           explicit")?,
+        }
+        writeln!(
+            f,
+            "  iterations      {} ({} passed, {} failed, {:.1}% pass rate)",
+            self.iterations,
+            self.passed,
+            self.failed,
+            self.pass_rate()
+        )?;
+        writeln!(
+            f,
+            "  wall time       {:.3?} ({:.0} iterations/s)",
+            Duration::from_secs_f64(self.wall_time_s),
+            self.iterations_per_s()
+        )?;
+        writeln!(
+            f,
+            "  simulated time  {:.1?} ({:.0}x wall time)",
+            Duration::from_secs_f64(self.sim_time_s),
+            self.sim_to_wall_ratio()
+        )?;
+        writeln!(
+            f,
+            "  events          {} ({:.0}/s), {} task polls",
+            self.events,
+            self.events_per_s(),
+            self.polls
+        )?;
+        writeln!(f, "  fingerprint     {:#018x}", self.fingerprint)?;
+        write_faults(f, &self.faults)?;
+        if let Some(reason) = &self.stopped_early {
+            writeln!(f, "  stopped early   {reason}")?;
+        }
+        write_failures(f, &self.failures)
+    }
+}
+
+fn write_faults(f: &mut fmt::Formatter<'_>, faults: &FaultCounts) -> fmt::Result {
+    if faults.total() == 0 {
+        return writeln!(f, "  faults          none");
+    }
+    let parts = [
+        ("graceful reboots", faults.reboots_graceful),
+        ("crashes", faults.reboots_crash),
+        ("kills", faults.kills),
+        ("partitions", faults.partitions),
+        ("clogs", faults.clogs),
+        ("swizzles", faults.swizzles),
+        ("resets", faults.resets),
+        ("refused connects", faults.connect_failures),
+        ("partial reads", faults.partial_reads),
+        ("partial writes", faults.partial_writes),
+    ];
+    let listed: Vec<String> = parts
+        .iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|(name, count)| format!("{count} {name}"))
+        .collect();
+    writeln!(f, "  faults          {}", listed.join(", "))
+}
+
+/// Failures shown in full; the rest are counted.
+const FAILURES_SHOWN_MAX: usize = 10;
+
+fn write_failures(f: &mut fmt::Formatter<'_>, failures: &[Failure]) -> fmt::Result {
+    if failures.is_empty() {
+        return Ok(());
+    }
+    writeln!(f, "\nfailures:")?;
+    for failure in failures.iter().take(FAILURES_SHOWN_MAX) {
+        writeln!(
+            f,
+            "  iteration {} seed {:#018x} at {}: {}",
+            failure.iteration,
+            failure.seed,
+            failure.time,
+            failure.kind.label()
+        )?;
+        writeln!(f, "    {}", failure.reason)?;
+        writeln!(f, "    from   {}", failure.origin)?;
+        writeln!(f, "    replay {}", failure.replay)?;
+    }
+    if failures.len() > FAILURES_SHOWN_MAX {
+        writeln!(
+            f,
+            "  ... and {} more (see --json)",
+            failures.len() - FAILURES_SHOWN_MAX
+        )?;
+    }
+    Ok(())
+}
