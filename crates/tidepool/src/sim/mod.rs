@@ -40,4 +40,4 @@ pub use task::{JoinError, JoinHandle, spawn, spawn_on, yield_now};
 pub use trace::{TraceEvent, TraceKind};
 
 pub(crate) use context::{try_with_world, with_world};
-pub(crate) use runtime::StepInfo;
+pub(crate) use host::log_stamp;
