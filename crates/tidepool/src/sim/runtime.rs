@@ -180,15 +180,17 @@ impl Sim {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.run_with(main, |_| None)
+        self.run_with(main, |_| None, || {})
     }
 
-    /// As [`Sim::run`], calling `on_step` after every poll; a `Some` stops the run
-    /// with [`SimError::Stopped`].
+    /// As [`Sim::run`], calling `on_step` after every poll (a `Some` stops the run
+    /// with [`SimError::Stopped`]) and `on_end` once the run stops, while the
+    /// world still holds every task.
     pub(crate) fn run_with<F>(
         self,
         main: F,
         mut on_step: impl FnMut(&StepInfo) -> Option<String>,
+        on_end: impl FnOnce(),
     ) -> SimRun<F::Output>
     where
         F: Future + 'static,
@@ -249,6 +251,7 @@ impl Sim {
                 break Some(SimError::Stopped(reason));
             }
         };
+        on_end();
         finish(self.seed, main_slot, stop, info.polls)
     }
 }
