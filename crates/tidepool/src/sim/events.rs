@@ -1,8 +1,5 @@
 //! The one event queue of a world, ordered by (time, sequence number).
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-
 /// What an event does when its time comes.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum EventKind {
@@ -25,39 +22,28 @@ pub(crate) enum EventKind {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Event {
     pub(crate) time: u64,
-    pub(crate) seq: u64,
     pub(crate) kind: EventKind,
 }
 
-impl PartialEq for Event {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
-    }
+/// An event in the heap: its time and sequence number in one key, so that an
+/// ordering test is one 128-bit comparison.
+#[derive(Clone, Copy)]
+struct Entry {
+    /// `time << 64 | seq`.
+    key: u128,
+    kind: EventKind,
 }
 
-impl Eq for Event {}
+/// Children per heap node. Four halves the depth of a binary heap, and a
+/// node's children share a cache line or two.
+const ARITY: usize = 4;
 
-impl PartialOrd for Event {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Event {
-    /// Reversed, so that the max-heap pops the earliest event first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
-    }
-}
-
-/// Events not yet fired. Every event gets a fresh sequence number, so ties in
-/// time fire in the order they were scheduled.
+/// Events not yet fired, in a min-heap on (time, sequence number). Every event
+/// gets a fresh sequence number, so ties in time fire in the order they were
+/// scheduled.
 #[derive(Default)]
 pub(crate) struct EventQueue {
-    heap: BinaryHeap<Event>,
+    heap: Vec<Entry>,
     next_seq: u64,
 }
 
@@ -66,26 +52,125 @@ impl EventQueue {
     pub(crate) fn push(&mut self, time: u64, kind: EventKind) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Event { time, seq, kind });
+        let entry = Entry {
+            key: (time as u128) << 64 | seq as u128,
+            kind,
+        };
+        self.heap.push(entry);
+        self.sift_up(self.heap.len() - 1, entry);
     }
 
     #[inline]
     pub(crate) fn pop(&mut self) -> Option<Event> {
-        self.heap.pop()
+        let last = self.heap.pop()?;
+        let top = match self.heap.first_mut() {
+            Some(first) => std::mem::replace(first, last),
+            None => last,
+        };
+        if !self.heap.is_empty() {
+            self.sift_down(last);
+        }
+        Some(Event {
+            time: (top.key >> 64) as u64,
+            kind: top.kind,
+        })
     }
 
+    #[inline]
     pub(crate) fn peek_time(&self) -> Option<u64> {
-        self.heap.peek().map(|event| event.time)
+        self.heap.first().map(|entry| (entry.key >> 64) as u64)
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.heap.len()
+    /// Moves `entry`, now at `hole`, up to its place.
+    #[inline]
+    fn sift_up(&mut self, mut hole: usize, entry: Entry) {
+        while hole > 0 {
+            let parent = (hole - 1) / ARITY;
+            if self.heap[parent].key <= entry.key {
+                break;
+            }
+            self.heap[hole] = self.heap[parent];
+            hole = parent;
+        }
+        self.heap[hole] = entry;
+    }
+
+    /// The index of the smallest of the four entries from `first`, without
+    /// branches: on random keys a branch here mispredicts half the time.
+    #[inline]
+    fn smallest_of_four(&self, first: usize) -> usize {
+        let keys = &self.heap[first..first + ARITY];
+        let low = (keys[1].key < keys[0].key) as usize;
+        let high = 2 + (keys[3].key < keys[2].key) as usize;
+        let pick_high = (keys[high].key < keys[low].key) as usize;
+        first + low + (high - low) * pick_high
+    }
+
+    /// Moves `entry`, now at the root, down to its place: Floyd's way, first
+    /// down the path of smallest children to a leaf, then up to where it fits
+    /// (usually near the leaf it came from).
+    #[inline]
+    fn sift_down(&mut self, entry: Entry) {
+        let len = self.heap.len();
+        let mut hole = 0;
+        loop {
+            let first = hole * ARITY + 1;
+            let smallest = if first + ARITY <= len {
+                self.smallest_of_four(first)
+            } else if first < len {
+                (first + 1..len).fold(first, |smallest, child| {
+                    if self.heap[child].key < self.heap[smallest].key {
+                        child
+                    } else {
+                        smallest
+                    }
+                })
+            } else {
+                break;
+            };
+            self.heap[hole] = self.heap[smallest];
+            hole = smallest;
+        }
+        self.sift_up(hole, entry);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pops_in_order_as_a_sorted_list_would() {
+        let mut queue = EventQueue::default();
+        let mut expected = Vec::new();
+        let mut state = 7u64;
+        for round in 0..2000u32 {
+            state = crate::sim::splitmix64(state);
+            let time = state % 50;
+            queue.push(
+                time,
+                EventKind::Timer {
+                    slot: round,
+                    generation: 0,
+                },
+            );
+            expected.push((time, round));
+            if round % 3 == 0 {
+                expected.sort();
+                let (time, slot) = expected.remove(0);
+                let event = queue.pop().unwrap();
+                assert_eq!(event.time, time);
+                assert!(matches!(event.kind, EventKind::Timer { slot: got, .. } if got == slot));
+            }
+        }
+        expected.sort();
+        for (time, slot) in expected {
+            let event = queue.pop().unwrap();
+            assert_eq!(event.time, time);
+            assert!(matches!(event.kind, EventKind::Timer { slot: got, .. } if got == slot));
+        }
+        assert!(queue.pop().is_none());
+    }
 
     #[test]
     fn pops_by_time_then_schedule_order() {
