@@ -49,6 +49,10 @@ pub struct SimArgs {
     /// Runs shard K of N: the seeds at positions i with i % N == K
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(u64, u64)>,
+    /// Fails the run when an assertion site was never exercised (a sometimes never true,
+    /// a reachable never reached)
+    #[arg(long)]
+    pub strict_coverage: bool,
 }
 
 /// Parses a seed in decimal or `0x` hexadecimal.
@@ -153,6 +157,7 @@ pub fn apply(mut builder: SimulationBuilder, args: &SimArgs) -> SimulationBuilde
     }
     builder
         .check_determinism(args.check_determinism)
+        .strict_coverage(args.strict_coverage)
         .progress(!args.json && args.seed.is_none() && std::io::stderr().is_terminal())
 }
 
@@ -166,7 +171,7 @@ fn passthrough_args() -> Vec<String> {
         "--jobs",
         "--shard",
     ];
-    const ALONE: [&str; 2] = ["--json", "--check-determinism"];
+    const ALONE: [&str; 3] = ["--json", "--check-determinism", "--strict-coverage"];
     let mut kept = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {

@@ -123,6 +123,7 @@ pub(crate) struct CampaignOptions {
     pub(crate) check_determinism: bool,
     pub(crate) progress: bool,
     pub(crate) verbose_replay: bool,
+    pub(crate) strict_coverage: bool,
 }
 
 /// Configures a simulation: its processes, workloads, seeds, invariants and
@@ -210,6 +211,7 @@ impl SimulationBuilder {
                 check_determinism: false,
                 progress: false,
                 verbose_replay: false,
+                strict_coverage: false,
             },
             zero_workloads: false,
         }
@@ -412,6 +414,14 @@ impl SimulationBuilder {
     /// the first event where they part. Default: off.
     pub fn check_determinism(mut self, check: bool) -> SimulationBuilder {
         self.options.check_determinism = check;
+        self
+    }
+
+    /// Fails the campaign when an assertion site was never exercised: a
+    /// sometimes never true, a reachable never reached. Default: off (gaps are
+    /// listed in the report only).
+    pub fn strict_coverage(mut self, strict: bool) -> SimulationBuilder {
+        self.options.strict_coverage = strict;
         self
     }
 

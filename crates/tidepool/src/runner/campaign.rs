@@ -16,6 +16,7 @@ use super::builder::{CampaignOptions, Plan, SeedSource};
 use super::failure::{Failure, FailureKind};
 use super::iteration::{IterationResult, run_iteration};
 use super::report::SimulationReport;
+use crate::assertions::AssertionTable;
 use crate::sim::{TraceEvent, derive_seed, splitmix64};
 
 /// How often the watchdog looks at the workers.
@@ -308,7 +309,6 @@ fn watchdog_failure(shared: &Shared, position: usize, limit: Duration) -> Iterat
     let (index, seed) = shared.seeds[position];
     IterationResult {
         index,
-        seed,
         failure: Some(Failure {
             iteration: index,
             seed,
@@ -327,6 +327,7 @@ fn watchdog_failure(shared: &Shared, position: usize, limit: Duration) -> Iterat
         polls: 0,
         faults: Default::default(),
         events: None,
+        assertions: Default::default(),
     }
 }
 
@@ -353,6 +354,8 @@ fn build_report(
         faults: Default::default(),
         failures: Vec::new(),
         stopped_early,
+        assertions: AssertionTable::new(),
+        strict_coverage: options.strict_coverage,
     };
     for result in results.into_values() {
         report.iterations += 1;
@@ -361,6 +364,7 @@ fn build_report(
         report.polls += result.polls;
         report.fingerprint ^= splitmix64(result.trace_hash ^ splitmix64(result.index));
         report.faults.add(&result.faults);
+        report.assertions.add_run(&result.assertions);
         match result.failure {
             Some(failure) => {
                 report.failed += 1;

@@ -17,6 +17,7 @@ use super::process::PROCESS_PORT;
 use super::processes::{self, ProcessTable, Processes};
 use super::state::{self, StateMap};
 use super::workload::{DynWorkload, Phase, WorkloadContext, workload_context};
+use crate::assertions::{self, RunAssertions};
 use crate::sim::world::World;
 use crate::sim::{
     self, Either, HostId, JoinHandle, NetworkConfig, Sim, SimError, SimRun, TraceEvent,
@@ -26,7 +27,6 @@ use crate::time::Instant;
 /// What one iteration produced.
 pub(crate) struct IterationResult {
     pub(crate) index: u64,
-    pub(crate) seed: u64,
     pub(crate) failure: Option<Failure>,
     pub(crate) sim_time: Instant,
     pub(crate) trace_hash: u64,
@@ -34,6 +34,7 @@ pub(crate) struct IterationResult {
     pub(crate) polls: u64,
     pub(crate) faults: FaultCounts,
     pub(crate) events: Option<Vec<TraceEvent>>,
+    pub(crate) assertions: RunAssertions,
 }
 
 /// What the driver hands back from inside the world.
@@ -56,20 +57,36 @@ pub(crate) fn run_iteration(
     };
     let mut caught: Option<(FailureKind, String, String, Instant)> = None;
     let mut state_version = 0u64;
+    let mut run_assertions = RunAssertions::default();
     let driver = drive(plan.clone());
     let run: SimRun<DriverOutput> = Sim::new(seed)
         .network(network)
         .record_events(record)
         .time_budget(plan.time_budget)
-        .run_with(driver, |info| {
-            if info.polls % 64 == 0 {
-                heartbeat.fetch_add(1, Ordering::Relaxed);
-            }
-            caught = sim::with_world("step hook", |world| {
-                step_check(world, plan, &mut state_version)
-            });
-            caught.as_ref().map(|(_, _, reason, _)| reason.clone())
-        });
+        .run_with(
+            driver,
+            |info| {
+                if info.polls % 64 == 0 {
+                    heartbeat.fetch_add(1, Ordering::Relaxed);
+                }
+                if let Some(violation) = assertions::first_violation() {
+                    let origin = format!("{} at {}", violation.kind, violation.site);
+                    let reason = violation.to_string();
+                    caught = Some((
+                        FailureKind::Assertion,
+                        origin,
+                        reason.clone(),
+                        violation.time,
+                    ));
+                    return Some(reason);
+                }
+                caught = sim::with_world("step hook", |world| {
+                    step_check(world, plan, &mut state_version)
+                });
+                caught.as_ref().map(|(_, _, reason, _)| reason.clone())
+            },
+            || run_assertions = assertions::take_run_results(),
+        );
     heartbeat.fetch_add(1, Ordering::Relaxed);
     let replay = format!("{} --seed {seed:#018x}", plan.replay_command);
     let failure = match (&run.outcome, caught) {
@@ -84,7 +101,6 @@ pub(crate) fn run_iteration(
         .unwrap_or_default();
     IterationResult {
         index,
-        seed,
         failure: failure.map(|(kind, origin, reason, time)| Failure {
             iteration: index,
             seed,
@@ -100,6 +116,7 @@ pub(crate) fn run_iteration(
         polls: run.polls,
         faults,
         events: run.events,
+        assertions: run_assertions,
     }
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::attrition::FaultCounts;
 use super::failure::Failure;
+use crate::assertions::AssertionTable;
 
 /// The outcome of a campaign.
 ///
@@ -45,12 +46,24 @@ pub struct SimulationReport {
     pub failures: Vec<Failure>,
     /// Why the campaign stopped before its last seed, if it did.
     pub stopped_early: Option<String>,
+    /// Every assertion site of the program with its counts over the campaign.
+    pub assertions: AssertionTable,
+    /// Whether coverage gaps (a sometimes never true, a reachable never reached)
+    /// fail the campaign (`--strict-coverage`).
+    pub strict_coverage: bool,
 }
 
 impl SimulationReport {
     /// Whether every iteration passed (and at least one ran).
     pub fn is_success(&self) -> bool {
-        self.failed == 0 && self.iterations > 0
+        let covered = !self.strict_coverage || self.coverage_gaps() == 0;
+        self.failed == 0 && self.iterations > 0 && covered
+    }
+
+    /// Assertion sites that were never exercised as they should be: a sometimes
+    /// never true, a reachable never reached, an always never evaluated.
+    pub fn coverage_gaps(&self) -> usize {
+        self.assertions.coverage_gaps().count()
     }
 
     /// Passed iterations as a percentage of those run.
@@ -97,6 +110,8 @@ impl SimulationReport {
         self.polls += other.polls;
         self.fingerprint ^= other.fingerprint;
         self.faults.add(&other.faults);
+        self.assertions.merge(&other.assertions);
+        self.strict_coverage |= other.strict_coverage;
         self.failures.extend(other.failures.iter().cloned());
         self.failures.sort_by_key(|failure| failure.iteration);
         self.shard = None;
@@ -156,6 +171,18 @@ impl fmt::Display for SimulationReport {
         write_faults(f, &self.faults)?;
         if let Some(reason) = &self.stopped_early {
             writeln!(f, "  stopped early   {reason}")?;
+        }
+        if !self.assertions.rows().is_empty() {
+            write!(f, "\nassertions:\n{}", self.assertions)?;
+            let gaps = self.coverage_gaps();
+            if gaps > 0 {
+                let effect = if self.strict_coverage {
+                    "fails the run (--strict-coverage)"
+                } else {
+                    "pass --strict-coverage to fail on them"
+                };
+                writeln!(f, "  {gaps} coverage gap(s): MISS rows above; {effect}")?;
+            }
         }
         write_failures(f, &self.failures)
     }
