@@ -14,7 +14,7 @@ use super::context::{self, in_simulation, with_world};
 use super::tasks::{TaskCell, TaskState};
 use super::trace::TraceEvent;
 use super::waker::task_waker;
-use super::world::{Fired, World};
+use super::world::{NextEvent, World};
 use crate::time::Instant;
 
 /// Steps without the clock moving before a run is declared a livelock.
@@ -217,9 +217,9 @@ impl Sim {
             let picked = with_world("Sim::run", |world| world.pick());
             let Some((slot, generation, mut task)) = picked else {
                 match with_world("Sim::run", |world| world.fire_next_event(deadline)) {
-                    Fired::Fired => continue,
-                    Fired::Empty => break Some(deadlock()),
-                    Fired::PastDeadline => break Some(over_budget(self.time_budget)),
+                    NextEvent::Fired => continue,
+                    NextEvent::Empty => break Some(deadlock()),
+                    NextEvent::PastDeadline => break Some(over_budget(self.time_budget)),
                 }
             };
             let waker = task_waker(tag, generation as u16, slot);

@@ -27,7 +27,6 @@ pub(crate) type Extension = Box<dyn Any>;
 pub(crate) struct World {
     pub(crate) id: u64,
     pub(crate) tag: u16,
-    pub(crate) seed: u64,
     pub(crate) now: u64,
     pub(crate) rng: Xoshiro256PlusPlus,
     pub(crate) trace: Trace,
@@ -52,7 +51,6 @@ impl World {
         World {
             id,
             tag: (id % 0xfffe + 1) as u16,
-            seed,
             now: 0,
             rng: Xoshiro256PlusPlus::seed_from_u64(seed),
             trace: Trace::new(seed, record_events),
@@ -272,12 +270,12 @@ impl World {
     }
 
     /// Fires the next event unless it lies past `deadline`.
-    pub(crate) fn fire_next_event(&mut self, deadline: u64) -> Fired {
+    pub(crate) fn fire_next_event(&mut self, deadline: u64) -> NextEvent {
         let Some(time) = self.events.peek_time() else {
-            return Fired::Empty;
+            return NextEvent::Empty;
         };
         if time > deadline {
-            return Fired::PastDeadline;
+            return NextEvent::PastDeadline;
         }
         let event = self.events.pop().expect("peeked");
         self.now = event.time;
@@ -290,7 +288,7 @@ impl World {
             }
             other => self.net_event(other),
         }
-        Fired::Fired
+        NextEvent::Fired
     }
 
     /// Names of the tasks that are still alive, as `host/task`.
@@ -332,9 +330,13 @@ impl World {
     }
 }
 
-pub(crate) enum Fired {
+/// What [`World::fire_next_event`] found.
+pub(crate) enum NextEvent {
+    /// An event fired.
     Fired,
+    /// No event is scheduled.
     Empty,
+    /// The next event lies past the deadline; it stays queued.
     PastDeadline,
 }
 
