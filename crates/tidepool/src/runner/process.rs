@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use super::Shutdown;
+use super::{SharedState, Shutdown};
 use crate::providers::{Providers, SimProviders};
 
 /// The error type processes and workloads return: any error, boxed.
@@ -74,6 +74,7 @@ pub struct ProcessContext<P> {
     incarnation: u64,
     shutdown: Shutdown,
     peers: Arc<BTreeMap<String, Vec<SocketAddr>>>,
+    state: Option<SharedState>,
 }
 
 impl<P: Providers> ProcessContext<P> {
@@ -94,6 +95,7 @@ impl<P: Providers> ProcessContext<P> {
             incarnation: 1,
             shutdown,
             peers: Arc::default(),
+            state: None,
         }
     }
 
@@ -152,6 +154,21 @@ impl<P: Providers> ProcessContext<P> {
     pub fn topology(&self) -> &BTreeMap<String, Vec<SocketAddr>> {
         &self.peers
     }
+
+    /// The iteration's shared state, which invariants and workloads read; `None`
+    /// outside a simulation.
+    pub fn state(&self) -> Option<SharedState> {
+        self.state
+    }
+
+    /// Changes the value under `key` in the shared state (see
+    /// [`SharedState::update`]); does nothing outside a simulation, so
+    /// production code may publish freely.
+    pub fn publish<T: std::any::Any + Default>(&self, key: &str, change: impl FnOnce(&mut T)) {
+        if let Some(state) = self.state {
+            state.update(key, change);
+        }
+    }
 }
 
 /// A process's one run, boxed for the simulation's executor.
@@ -188,5 +205,6 @@ pub(crate) fn sim_context(
         incarnation,
         shutdown,
         peers,
+        state: Some(SharedState),
     }
 }
