@@ -234,6 +234,7 @@ fn a_broken_invariant_fails_the_iteration() {
 }
 
 #[test]
+#[allow(clippy::reversed_empty_ranges)] // the empty ranges are what this test feeds in
 fn invalid_configurations_are_rejected_before_running() {
     let server = || PingServer { bug: false };
     let pinger = |_| Pinger {
@@ -286,7 +287,7 @@ fn invalid_configurations_are_rejected_before_running() {
         ),
     ];
     for (builder, expected) in cases {
-        let error = builder.run().err().expect("an invalid configuration");
+        let error = builder.run().expect_err("an invalid configuration");
         assert_eq!(error, expected);
         assert!(!error.to_string().is_empty());
     }

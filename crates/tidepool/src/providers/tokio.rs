@@ -76,15 +76,11 @@ impl TimeProvider for TokioTime {
         tokio::time::sleep(duration)
     }
 
-    fn timeout<F>(
-        &self,
-        duration: Duration,
-        future: F,
-    ) -> impl Future<Output = Result<F::Output, Elapsed>> + Send
+    async fn timeout<F>(&self, duration: Duration, future: F) -> Result<F::Output, Elapsed>
     where
         F: Future + Send,
     {
-        async move {
+        {
             tokio::time::timeout(duration, future)
                 .await
                 .map_err(|_| Elapsed)

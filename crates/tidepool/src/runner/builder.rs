@@ -84,7 +84,7 @@ pub(crate) type Invariant = Arc<dyn Fn(&StateView<'_>) -> Result<(), String> + S
 /// Where each seed's network configuration comes from.
 #[derive(Clone, Debug)]
 pub(crate) enum NetworkChoice {
-    Fixed(NetworkConfig),
+    Fixed(Box<NetworkConfig>),
     Swarm,
 }
 
@@ -190,7 +190,7 @@ impl SimulationBuilder {
             groups: Vec::new(),
             workloads: Vec::new(),
             invariants: Vec::new(),
-            network: NetworkChoice::Fixed(NetworkConfig::fault_free()),
+            network: NetworkChoice::Fixed(Box::new(NetworkConfig::fault_free())),
             chaos_duration: None,
             attrition: None,
             swizzle: None,
@@ -332,7 +332,7 @@ impl SimulationBuilder {
 
     /// The network every iteration uses. Default: [`NetworkConfig::fault_free`].
     pub fn network(mut self, config: NetworkConfig) -> SimulationBuilder {
-        self.network = NetworkChoice::Fixed(config);
+        self.network = NetworkChoice::Fixed(Box::new(config));
         self
     }
 

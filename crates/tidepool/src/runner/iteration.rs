@@ -52,7 +52,7 @@ pub(crate) fn run_iteration(
     heartbeat: &AtomicU64,
 ) -> IterationResult {
     let network = match &plan.network {
-        NetworkChoice::Fixed(config) => config.clone(),
+        NetworkChoice::Fixed(config) => (**config).clone(),
         NetworkChoice::Swarm => NetworkConfig::random_for_seed(seed),
     };
     let mut caught: Option<(FailureKind, String, String, Instant)> = None;
