@@ -10,6 +10,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use tidepool::SimulationReport;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "tidepool's project commands")]
@@ -52,9 +53,6 @@ enum SimCommand {
     },
     /// Merges JSON reports of shards (`--shard K/N --json`) into one report.
     Merge {
-        /// The simulation whose reports these are.
-        #[arg(long, default_value = "kv")]
-        sim: String,
         /// The shard reports.
         #[arg(required = true)]
         reports: Vec<PathBuf>,
@@ -91,16 +89,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cargo_run(&sim.package, &sim.binary, &args)
         }
         Top::Sim {
-            command: SimCommand::Merge { sim, reports, json },
-        } => {
-            let sim = find_simulation(&sim)?;
-            let mut args = vec!["merge".to_string()];
-            args.extend(reports.iter().map(|path| path.display().to_string()));
-            if json {
-                args.push("--json".into());
-            }
-            cargo_run(&sim.package, &sim.binary, &args)
-        }
+            command: SimCommand::Merge { reports, json },
+        } => merge(&reports, json),
         Top::Bench { list: true, .. } | Top::Bench { name: None, .. } => {
             for bench in benchmarks()? {
                 println!("{bench}");
@@ -122,6 +112,57 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cargo_run("tidepool-bench", &name, &args)
         }
     }
+}
+
+/// Merges shard reports; exits 0 when the merged campaign passed, 1 otherwise.
+fn merge(paths: &[PathBuf], json: bool) -> Result<ExitCode> {
+    let merged = merge_reports(paths)?;
+    if json {
+        merged.write_json(std::io::stdout().lock())?;
+        println!();
+    } else {
+        print!("{merged}");
+    }
+    Ok(if merged.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn merge_reports(paths: &[PathBuf]) -> Result<SimulationReport> {
+    let mut merged: Option<SimulationReport> = None;
+    for path in paths {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let report: SimulationReport = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not a tidepool JSON report (make it with --json)",
+                path.display()
+            )
+        })?;
+        match &mut merged {
+            Some(merged) if merged.name != report.name => {
+                bail!(
+                    "{} is a report of simulation '{}', not '{}'",
+                    path.display(),
+                    report.name,
+                    merged.name
+                )
+            }
+            Some(merged) if merged.base_seed != report.base_seed => {
+                bail!(
+                    "{} has base seed {:?}, the others {:?}: shards of one campaign share it",
+                    path.display(),
+                    report.base_seed,
+                    merged.base_seed
+                )
+            }
+            Some(merged) => merged.merge(&report),
+            None => merged = Some(report),
+        }
+    }
+    merged.context("no report to merge")
 }
 
 struct Simulation {
@@ -234,4 +275,59 @@ fn cargo_run(package: &str, binary: &str, args: &[String]) -> Result<ExitCode> {
         .with_context(|| format!("running cargo run for {binary}"))?;
     let code = status.code().unwrap_or(2);
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(2)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(name: &str, base_seed: u64, iterations: u64, failed: u64) -> SimulationReport {
+        let text = format!(
+            r#"{{"name":"{name}","base_seed":{base_seed},"shard":[0,2],"iterations":{iterations},"passed":{},"failed":{failed},
+               "wall_time_s":1.0,"sim_time_s":2.0,"events":10,"polls":5,"fingerprint":3,"faults":{{"reboots_graceful":1,"reboots_crash":0,
+               "kills":0,"partitions":0,"clogs":0,"swizzles":0,"resets":0,"connect_failures":0,"partial_reads":0,"partial_writes":0}},
+               "failures":[],"stopped_early":null,"assertions":{{"runs":{iterations},"rows":[]}},"strict_coverage":false}}"#,
+            iterations - failed
+        );
+        serde_json::from_str(&text).expect("a valid report")
+    }
+
+    fn write(dir: &std::path::Path, name: &str, report: &SimulationReport) -> PathBuf {
+        let path = dir.join(name);
+        report
+            .write_json(std::fs::File::create(&path).unwrap())
+            .unwrap();
+        path
+    }
+
+    #[test]
+    fn merge_sums_shards_and_refuses_mixed_campaigns() {
+        let dir = std::env::temp_dir().join(format!("tidepool-merge-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let a = write(&dir, "a.json", &report("kv", 7, 10, 1));
+        let b = write(&dir, "b.json", &report("kv", 7, 12, 0));
+        let merged = merge_reports(&[a.clone(), b]).unwrap();
+        assert_eq!(
+            (merged.iterations, merged.passed, merged.failed),
+            (22, 21, 1)
+        );
+        assert_eq!(merged.faults.reboots_graceful, 2);
+        assert_eq!(merged.shard, None);
+        let other = write(&dir, "c.json", &report("kv", 8, 5, 0));
+        assert!(
+            merge_reports(&[a.clone(), other])
+                .unwrap_err()
+                .to_string()
+                .contains("base seed")
+        );
+        let garbage = dir.join("garbage.json");
+        std::fs::write(&garbage, "not json").unwrap();
+        assert!(
+            merge_reports(&[a, garbage])
+                .unwrap_err()
+                .to_string()
+                .contains("not a tidepool JSON report")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -43,12 +43,19 @@ pub struct SimArgs {
     /// Log filter for tracing, e.g. `debug` or `kv=trace,tidepool=info` [default: `debug` with --seed, `warn` otherwise]
     #[arg(long, value_name = "FILTER")]
     pub log: Option<String>,
-    /// Threads running seeds in parallel [default: 1]
+    /// Threads running seeds in parallel [default: the number of cores]
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Runs shard K of N: the seeds at positions i with i % N == K
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(u64, u64)>,
+    /// Takes the shard index K from the environment variable JOB_COMPLETION_INDEX (set by a
+    /// Kubernetes Indexed Job), with N from --shards
+    #[arg(long, requires = "shards", conflicts_with = "shard")]
+    pub shard_from_env: bool,
+    /// The shard count N for --shard-from-env
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub shards: Option<u64>,
     /// Fails the run when an assertion site was never exercised (a sometimes never true,
     /// a reachable never reached)
     #[arg(long)]
@@ -62,6 +69,25 @@ pub fn parse_seed(text: &str) -> Result<u64, String> {
         None => text.replace('_', "").parse(),
     };
     parsed.map_err(|_| format!("invalid seed '{text}'; give a number like 42 or 0x2a"))
+}
+
+/// The variable a Kubernetes Indexed Job sets to each pod's index.
+pub const SHARD_INDEX_VARIABLE: &str = "JOB_COMPLETION_INDEX";
+
+/// The shard `(K, N)` from the value of [`SHARD_INDEX_VARIABLE`] and `--shards N`.
+pub fn shard_from_env(index: Option<&str>, count: Option<u64>) -> Result<(u64, u64), String> {
+    let count = count.ok_or("--shard-from-env needs --shards N")?;
+    let index = index.ok_or(format!("--shard-from-env: {SHARD_INDEX_VARIABLE} is not set; run inside an Indexed Job or give --shard K/N"))?;
+    let parsed: u64 = index
+        .trim()
+        .parse()
+        .map_err(|_| format!("{SHARD_INDEX_VARIABLE}='{index}' is not a number"))?;
+    if parsed >= count {
+        return Err(format!(
+            "{SHARD_INDEX_VARIABLE}={parsed} is out of range for --shards {count}"
+        ));
+    }
+    Ok((parsed, count))
 }
 
 /// Parses `K/N`.
@@ -96,7 +122,20 @@ pub fn main(builder: SimulationBuilder) -> ExitCode {
 /// (0: every iteration passed; 1: some failed; 2: the configuration is invalid).
 pub fn run(builder: SimulationBuilder, args: &SimArgs) -> ExitCode {
     crate::logging::install(args.log.as_deref(), args.seed.is_some());
-    let builder = apply(builder, args);
+    let mut args = args.clone();
+    if args.shard_from_env {
+        match shard_from_env(
+            std::env::var(SHARD_INDEX_VARIABLE).ok().as_deref(),
+            args.shards,
+        ) {
+            Ok(shard) => args.shard = Some(shard),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let builder = apply(builder, &args);
     let report = match builder.run() {
         Ok(report) => report,
         Err(error) => {
@@ -200,6 +239,31 @@ mod tests {
             parse_seed("forty-two")
                 .unwrap_err()
                 .contains("invalid seed 'forty-two'")
+        );
+    }
+
+    #[test]
+    fn shards_come_from_the_indexed_job_variable() {
+        assert_eq!(shard_from_env(Some("2"), Some(4)), Ok((2, 4)));
+        assert!(
+            shard_from_env(Some("4"), Some(4))
+                .unwrap_err()
+                .contains("out of range")
+        );
+        assert!(
+            shard_from_env(None, Some(4))
+                .unwrap_err()
+                .contains("is not set")
+        );
+        assert!(
+            shard_from_env(Some("x"), Some(4))
+                .unwrap_err()
+                .contains("not a number")
+        );
+        assert!(
+            shard_from_env(Some("1"), None)
+                .unwrap_err()
+                .contains("--shards")
         );
     }
 

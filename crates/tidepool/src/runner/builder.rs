@@ -27,6 +27,11 @@ pub const SETTLE_DEFAULT: Duration = Duration::from_secs(1);
 /// Simulated time processes have to return after the final shutdown signal.
 pub const GRACE_PERIOD_DEFAULT: Duration = Duration::from_secs(5);
 
+/// The default thread count of a campaign: the cores this process may use.
+pub fn jobs_default() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
 /// How many processes a group has: a fixed count or a range drawn per seed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProcessCount {
@@ -397,7 +402,8 @@ impl SimulationBuilder {
     }
 
     /// Threads that run seeds in parallel, one world each; the report is the
-    /// same whatever the count. Default: 1.
+    /// same whatever the count (wall-clock figures aside). Default: the number
+    /// of cores ([`jobs_default`]).
     pub fn jobs(mut self, jobs: usize) -> SimulationBuilder {
         self.options.jobs = jobs;
         self

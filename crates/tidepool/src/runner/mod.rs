@@ -20,7 +20,7 @@ mod workload;
 pub use attrition::{Attrition, FaultCounts};
 pub use builder::{
     GRACE_PERIOD_DEFAULT, ITERATIONS_DEFAULT, ProcessCount, SETTLE_DEFAULT, SimulationBuilder,
-    TIME_BUDGET_DEFAULT, WATCHDOG_DEFAULT,
+    TIME_BUDGET_DEFAULT, WATCHDOG_DEFAULT, jobs_default,
 };
 pub use chaos::FaultHandle;
 pub use config::ConfigError;
