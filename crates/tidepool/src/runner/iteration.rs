@@ -195,10 +195,15 @@ fn check_invariants(
 async fn drive(plan: Arc<Plan>) -> DriverOutput {
     let processes = boot_processes(&plan);
     let workloads = create_workloads(&plan, &processes);
+    tracing::debug!("phase: setup");
     let workloads = run_phase(workloads, Phase::Setup).await;
+    tracing::debug!("phase: run, with chaos");
     let workloads = run_with_chaos(&plan, &processes, workloads).await;
+    tracing::debug!("phase: settle for {:?}", plan.settle);
     sim::sleep(plan.settle).await;
+    tracing::debug!("phase: check");
     run_phase(workloads, Phase::Check).await;
+    tracing::debug!("phase: shutdown, grace period {:?}", plan.grace_period);
     processes::shutdown_all(&processes, plan.grace_period).await;
     if let Some(failure) =
         sim::with_world("final invariants", |world| check_invariants(world, &plan))
@@ -368,6 +373,7 @@ fn start_chaos(plan: &Plan, processes: &Processes) -> Vec<JoinHandle<()>> {
 /// Ends the chaos window: cancels the chaos tasks, stops network faults, heals
 /// every partition and clog, and boots every process that is down.
 fn end_chaos(chaos: Vec<JoinHandle<()>>, processes: &Processes) {
+    tracing::debug!("chaos ends: faults off, partitions healed, processes restored");
     for task in &chaos {
         task.abort();
     }
