@@ -82,4 +82,5 @@ pub(crate) fn record(kind: FailureKind, origin: String, reason: String) {
             failures.first = Some((kind, origin, reason, now));
         }
     });
+    super::iteration::request_step_check();
 }

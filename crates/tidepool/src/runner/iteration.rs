@@ -1,7 +1,7 @@
 //! One iteration: boot → setup → run with chaos → heal → settle → check →
 //! shutdown → invariants → verdict.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -42,6 +42,22 @@ struct DriverOutput {
     faults: FaultCounts,
 }
 
+thread_local! {
+    /// Whether the step hook must look into the world: a failure was recorded or
+    /// the shared state written since it last looked. One flag read per step
+    /// keeps the hook O(1) when nothing happened, which is nearly always.
+    static STEP_CHECK_PENDING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Tells the step hook to look at the failures and the shared state after this step.
+pub(crate) fn request_step_check() {
+    STEP_CHECK_PENDING.with(|pending| pending.set(true));
+}
+
+fn take_step_check_request() -> bool {
+    STEP_CHECK_PENDING.with(|pending| pending.replace(false))
+}
+
 /// Runs iteration `index` with `seed`. `heartbeat` is bumped as the world makes
 /// progress, for the campaign's watchdog.
 pub(crate) fn run_iteration(
@@ -59,6 +75,8 @@ pub(crate) fn run_iteration(
     let mut state_version = 0u64;
     let mut run_assertions = RunAssertions::default();
     let driver = drive(plan.clone());
+    // A request left by an earlier world on this thread is not this one's.
+    take_step_check_request();
     let run: SimRun<DriverOutput> = Sim::new(seed)
         .network(network)
         .record_events(record)
@@ -79,6 +97,9 @@ pub(crate) fn run_iteration(
                         violation.time,
                     ));
                     return Some(reason);
+                }
+                if info.panics == 0 && !take_step_check_request() {
+                    return None;
                 }
                 caught = sim::with_world("step hook", |world| {
                     step_check(world, plan, &mut state_version)

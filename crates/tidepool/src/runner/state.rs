@@ -32,6 +32,7 @@ impl SharedState {
             map.values.insert(key.to_string(), Box::new(value));
             map.version += 1;
         });
+        super::iteration::request_step_check();
     }
 
     /// A clone of the value under `key`, if there is one of type `T`.

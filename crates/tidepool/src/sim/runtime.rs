@@ -210,7 +210,11 @@ impl Sim {
         let deadline = self.time_budget.map_or(u64::MAX, |budget| {
             u64::try_from(budget.as_nanos()).unwrap_or(u64::MAX)
         });
-        let mut info = StepInfo { polls: 0, world_id };
+        let mut info = StepInfo {
+            polls: 0,
+            panics: 0,
+            world_id,
+        };
         let mut idle_steps = 0u64;
         let mut last_time = 0u64;
         let stop = loop {
@@ -232,6 +236,7 @@ impl Sim {
                     world.tasks.slots[main_slot as usize].stage,
                     TaskState::Live(_)
                 );
+                info.panics = world.panics.len();
                 (leftover, world.now, main_done)
             });
             drop_quietly(leftover);
@@ -259,6 +264,8 @@ impl Sim {
 /// What a step hook sees.
 pub(crate) struct StepInfo {
     pub(crate) polls: u64,
+    /// Task panics caught so far.
+    pub(crate) panics: usize,
     #[allow(dead_code)]
     pub(crate) world_id: u64,
 }

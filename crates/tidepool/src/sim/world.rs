@@ -1,7 +1,7 @@
 //! The deterministic world of one run: clock, RNG, event queue, tasks, hosts,
 //! network and trace, owned by one thread.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
 
@@ -21,8 +21,10 @@ use crate::time::Instant;
 static NEXT_WORLD_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Per-run state of layers above the runtime (assertions, buggify, shared state),
-/// kept in the world so that nothing outlives the run.
-pub(crate) type Extension = Box<dyn Any>;
+/// kept in the world so that nothing outlives the run. The type id sits beside
+/// the box so that a lookup compares constants instead of calling through the
+/// box's vtable: assertions look theirs up on every evaluation.
+pub(crate) type Extension = (TypeId, Box<dyn Any>);
 
 pub(crate) struct World {
     pub(crate) id: u64,
@@ -315,18 +317,23 @@ impl World {
     }
 
     /// The extension of type `T`, created with `Default` on first use.
+    #[inline]
     pub(crate) fn extension<T: Default + 'static>(&mut self) -> &mut T {
-        let index = self
-            .extensions
-            .iter()
-            .position(|extension| extension.is::<T>());
-        let index = index.unwrap_or_else(|| {
-            self.extensions.push(Box::new(T::default()));
-            self.extensions.len() - 1
-        });
-        self.extensions[index]
-            .downcast_mut()
-            .expect("checked by `is`")
+        let id = TypeId::of::<T>();
+        let index = match self.extensions.iter().position(|(key, _)| *key == id) {
+            Some(index) => index,
+            None => self.add_extension(Box::new(T::default())),
+        };
+        let extension: &mut dyn Any = &mut *self.extensions[index].1;
+        debug_assert!(extension.is::<T>());
+        // SAFETY: the box at `index` was filed under `TypeId::of::<T>()`, so it holds a `T`.
+        unsafe { &mut *(extension as *mut dyn Any as *mut T) }
+    }
+
+    #[cold]
+    fn add_extension(&mut self, extension: Box<dyn Any>) -> usize {
+        self.extensions.push(((*extension).type_id(), extension));
+        self.extensions.len() - 1
     }
 }
 
