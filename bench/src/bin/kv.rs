@@ -2,7 +2,7 @@
 //! second, through the public [`SimulationBuilder`], on one thread.
 //!
 //! Each iteration: one [`KvServer`]; one client host whose workload spawns
-//! [`CLIENTS`] tasks, each on its own connection, each doing [`OPS_PER_CLIENT`]
+//! [`CLIENTS`] tasks, each on its own connection, each doing [`OPS_PER_CLIENT_DEFAULT`]
 //! sequential operations (40% SET, 40% GET, 20% DELETE) over its own
 //! [`KEYS_PER_CLIENT`] keys with [`VALUE_LETTERS`]-letter random values, and
 //! checking every GET against its own model. Latency uniform 1–5 ms, no
@@ -23,8 +23,8 @@ use tidepool_bench::timed;
 
 /// Concurrent client tasks on the client host.
 const CLIENTS: usize = 4;
-/// Sequential operations of each client task.
-const OPS_PER_CLIENT: u64 = 50;
+/// Sequential operations of each client task, unless `--ops` says otherwise.
+const OPS_PER_CLIENT_DEFAULT: u64 = 50;
 /// Keys `c{i}-k0` .. `c{i}-k15` of client `i`.
 const KEYS_PER_CLIENT: u64 = 16;
 /// Letters of every value written.
@@ -39,13 +39,16 @@ struct Args {
     /// Iterations (seeds 1..=N).
     #[arg(long, default_value_t = 1000)]
     iterations: u64,
+    /// Operations of each client task (0 measures an iteration's fixed cost).
+    #[arg(long, default_value_t = OPS_PER_CLIENT_DEFAULT)]
+    ops: u64,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     let builder = SimulationBuilder::new("kv-bench")
         .processes("server", 1, || KvServer::new(KvConfig::default()))
-        .workload(|_| KvBench)
+        .workload(move |_| KvBench { ops: args.ops })
         .seeds(1..=args.iterations)
         .jobs(1)
         .network(NetworkConfig {
@@ -63,7 +66,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let iterations = report.iterations;
-    let ops = iterations * CLIENTS as u64 * OPS_PER_CLIENT;
+    let ops = iterations * CLIENTS as u64 * args.ops;
     let wall_s = wall.as_secs_f64();
     eprintln!(
         "kv-bench: {} polls, {} events, fingerprint {:#018x}",
@@ -80,7 +83,9 @@ fn main() -> ExitCode {
 }
 
 /// The workload: spawns the client tasks and waits for them.
-struct KvBench;
+struct KvBench {
+    ops: u64,
+}
 
 impl Workload for KvBench {
     fn name(&self) -> &str {
@@ -91,7 +96,7 @@ impl Workload for KvBench {
         let server = ctx.processes("server")[0];
         let providers = ctx.providers();
         let clients: Vec<_> = (0..CLIENTS)
-            .map(|client| providers.spawn("kv-bench client", run_client(client, server)))
+            .map(|client| providers.spawn("kv-bench client", run_client(client, server, self.ops)))
             .collect();
         for handle in clients {
             handle.await??;
@@ -101,11 +106,11 @@ impl Workload for KvBench {
 }
 
 /// One client task: its operations, each checked against its model.
-async fn run_client(client: usize, server: SocketAddr) -> Result<(), BoxError> {
+async fn run_client(client: usize, server: SocketAddr, ops: u64) -> Result<(), BoxError> {
     let providers = SimProviders;
     let mut kv = connect(server).await?;
     let mut model: BTreeMap<String, String> = BTreeMap::new();
-    for _ in 0..OPS_PER_CLIENT {
+    for _ in 0..ops {
         let key = format!(
             "c{client}-k{}",
             providers.random().random_below(KEYS_PER_CLIENT)
