@@ -79,7 +79,7 @@ impl Sleep {
 
     fn cancel(&mut self) {
         if let Some((slot, generation)) = self.timer.take() {
-            try_with_world(|world| world.timers.remove(slot, generation));
+            try_with_world(|world| world.cancel_timer(slot, generation));
         }
     }
 }
@@ -92,7 +92,7 @@ impl Future for Sleep {
         with_world("sleep", |world| {
             if world.now >= this.deadline.as_nanos() {
                 if let Some((slot, generation)) = this.timer.take() {
-                    world.timers.remove(slot, generation);
+                    world.cancel_timer(slot, generation);
                 }
                 return Poll::Ready(());
             }

@@ -76,9 +76,59 @@ impl EventQueue {
         })
     }
 
+    /// The next event, left in the queue.
     #[inline]
-    pub(crate) fn peek_time(&self) -> Option<u64> {
-        self.heap.first().map(|entry| (entry.key >> 64) as u64)
+    pub(crate) fn peek(&self) -> Option<Event> {
+        self.heap.first().map(|entry| Event {
+            time: (entry.key >> 64) as u64,
+            kind: entry.kind,
+        })
+    }
+
+    /// Events queued.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Drops every event for which `keep` is false. The order of the rest is
+    /// unchanged: it depends on their keys alone.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&EventKind) -> bool) {
+        self.heap.retain(|entry| keep(&entry.kind));
+        // Floyd's heap construction: sift every parent down, from the last up.
+        let len = self.heap.len();
+        if len < 2 {
+            return;
+        }
+        for parent in (0..=(len - 2) / ARITY).rev() {
+            self.sift_down_from(parent);
+        }
+    }
+
+    /// Moves the entry at `hole` down below any smaller child, in a heap whose
+    /// subtrees under it are heaps already.
+    fn sift_down_from(&mut self, mut hole: usize) {
+        let entry = self.heap[hole];
+        let len = self.heap.len();
+        loop {
+            let first = hole * ARITY + 1;
+            if first >= len {
+                break;
+            }
+            let smallest = (first + 1..(first + ARITY).min(len)).fold(first, |smallest, child| {
+                if self.heap[child].key < self.heap[smallest].key {
+                    child
+                } else {
+                    smallest
+                }
+            });
+            if entry.key <= self.heap[smallest].key {
+                break;
+            }
+            self.heap[hole] = self.heap[smallest];
+            hole = smallest;
+        }
+        self.heap[hole] = entry;
     }
 
     /// Moves `entry`, now at `hole`, up to its place.
@@ -163,6 +213,38 @@ mod tests {
                 assert!(matches!(event.kind, EventKind::Timer { slot: got, .. } if got == slot));
             }
         }
+        expected.sort();
+        for (time, slot) in expected {
+            let event = queue.pop().unwrap();
+            assert_eq!(event.time, time);
+            assert!(matches!(event.kind, EventKind::Timer { slot: got, .. } if got == slot));
+        }
+        assert!(queue.pop().is_none());
+    }
+
+    #[test]
+    fn retain_keeps_the_order_of_what_is_left() {
+        // Push random times, drop every third slot, then check the pops against
+        // a sorted list of the survivors.
+        let mut queue = EventQueue::default();
+        let mut expected = Vec::new();
+        let mut state = 11u64;
+        for slot in 0..1000u32 {
+            state = crate::sim::splitmix64(state);
+            let time = state % 40;
+            queue.push(
+                time,
+                EventKind::Timer {
+                    slot,
+                    generation: 0,
+                },
+            );
+            if slot % 3 != 0 {
+                expected.push((time, slot));
+            }
+        }
+        queue.retain(|kind| !matches!(kind, EventKind::Timer { slot, .. } if slot % 3 == 0));
+        assert_eq!(queue.len(), expected.len());
         expected.sort();
         for (time, slot) in expected {
             let event = queue.pop().unwrap();

@@ -44,16 +44,26 @@ impl Timers {
         }
     }
 
-    /// Frees a slot; its pending event, if any, becomes a no-op.
+    /// Frees a slot; its pending event, if any, becomes a no-op. Returns
+    /// whether such an event is left in the queue (the timer had not fired).
     #[inline]
-    pub(crate) fn remove(&mut self, slot: u32, generation: u32) {
+    pub(crate) fn remove(&mut self, slot: u32, generation: u32) -> bool {
         let entry = &mut self.slots[slot as usize];
         if entry.generation != generation {
-            return;
+            return false;
         }
         entry.generation = entry.generation.wrapping_add(1);
-        entry.waker = None;
         self.free.push(slot);
+        // The waker is taken when the timer fires, so a waker means a queued event.
+        entry.waker.take().is_some()
+    }
+
+    /// Whether the event of `(slot, generation)` would still wake someone.
+    #[inline]
+    pub(crate) fn is_pending(&self, slot: u32, generation: u32) -> bool {
+        self.slots
+            .get(slot as usize)
+            .is_some_and(|entry| entry.generation == generation && entry.waker.is_some())
     }
 
     /// The waker to call when the event of `(slot, generation)` fires.

@@ -20,6 +20,10 @@ use crate::time::Instant;
 
 static NEXT_WORLD_ID: AtomicU64 = AtomicU64::new(1);
 
+/// Events of cancelled timers the queue may hold before they are dropped
+/// (and at least as many as the live ones): dropping costs a pass over the queue.
+const STALE_TIMER_EVENTS_MIN: usize = 32;
+
 /// Per-run state of layers above the runtime (assertions, buggify, shared state),
 /// kept in the world so that nothing outlives the run. The type id sits beside
 /// the box so that a lookup compares constants instead of calling through the
@@ -34,6 +38,8 @@ pub(crate) struct World {
     pub(crate) trace: Trace,
     pub(crate) events: EventQueue,
     pub(crate) timers: Timers,
+    /// Events of cancelled timers still in the queue, where they do nothing.
+    stale_timer_events: usize,
     pub(crate) tasks: Tasks,
     pub(crate) hosts: Hosts,
     pub(crate) net: Net,
@@ -58,6 +64,7 @@ impl World {
             trace: Trace::new(seed, record_events),
             events: EventQueue::default(),
             timers: Timers::default(),
+            stale_timer_events: 0,
             tasks: Tasks::default(),
             hosts: Hosts::new(),
             net: Net::new(network),
@@ -272,25 +279,63 @@ impl World {
     }
 
     /// Fires the next event unless it lies past `deadline`.
+    ///
+    /// Events of cancelled timers are skipped without moving the clock: they
+    /// are not there as far as the run can tell.
     pub(crate) fn fire_next_event(&mut self, deadline: u64) -> NextEvent {
-        let Some(time) = self.events.peek_time() else {
-            return NextEvent::Empty;
-        };
-        if time > deadline {
-            return NextEvent::PastDeadline;
-        }
-        let event = self.events.pop().expect("peeked");
-        self.now = event.time;
-        match event.kind {
-            EventKind::Timer { slot, generation } => {
-                if let Some(waker) = self.timers.fire(slot, generation) {
+        loop {
+            let Some(event) = self.events.peek() else {
+                return NextEvent::Empty;
+            };
+            if let EventKind::Timer { slot, generation } = event.kind {
+                if !self.timers.is_pending(slot, generation) {
+                    self.events.pop();
+                    self.stale_timer_events = self.stale_timer_events.saturating_sub(1);
+                    continue;
+                }
+            }
+            if event.time > deadline {
+                return NextEvent::PastDeadline;
+            }
+            self.events.pop();
+            self.now = event.time;
+            match event.kind {
+                EventKind::Timer { slot, generation } => {
+                    let waker = self.timers.fire(slot, generation).expect("checked pending");
                     self.trace.record(self.now, TraceKind::Timer, slot, 0);
                     waker.wake();
                 }
+                other => self.net_event(other),
             }
-            other => self.net_event(other),
+            return NextEvent::Fired;
         }
-        NextEvent::Fired
+    }
+
+    /// Cancels a timer. Its event stays queued, as a no-op, until the queue
+    /// holds more such events than live ones; then they all go at once, so
+    /// that a workload that arms a timeout per request (and nearly always
+    /// cancels it) keeps the queue, and each push and pop, small.
+    #[inline]
+    pub(crate) fn cancel_timer(&mut self, slot: u32, generation: u32) {
+        if !self.timers.remove(slot, generation) {
+            return;
+        }
+        self.stale_timer_events += 1;
+        if self.stale_timer_events >= STALE_TIMER_EVENTS_MIN
+            && self.stale_timer_events * 2 >= self.events.len()
+        {
+            self.drop_stale_timer_events();
+        }
+    }
+
+    #[cold]
+    fn drop_stale_timer_events(&mut self) {
+        let timers = &self.timers;
+        self.events.retain(|kind| match *kind {
+            EventKind::Timer { slot, generation } => timers.is_pending(slot, generation),
+            _ => true,
+        });
+        self.stale_timer_events = 0;
     }
 
     /// Names of the tasks that are still alive, as `host/task`.
