@@ -28,16 +28,10 @@ pub(crate) fn run(plan: Arc<Plan>, options: CampaignOptions) -> SimulationReport
         seeds.retain(|(position, _)| position % count == index);
     }
     let started = Instant::now();
-    let (results, stopped_early) = execute(&plan, &options, seeds);
-    let wall_time = started.elapsed();
-    build_report(
-        &plan,
-        &options,
-        base_seed,
-        results,
-        wall_time,
-        stopped_early,
-    )
+    let mut report = empty_report(&plan, &options, base_seed);
+    report.stopped_early = execute(&plan, &options, seeds, &mut report);
+    report.wall_time_s = started.elapsed().as_secs_f64();
+    report
 }
 
 fn plan_seeds(source: &SeedSource) -> (Option<u64>, Vec<(u64, u64)>) {
@@ -95,12 +89,14 @@ struct Shared {
     record: bool,
 }
 
-/// Runs every seed; returns the results by iteration and why it stopped early, if it did.
+/// Runs every seed, folding each result into `report` in seed order; returns
+/// why it stopped early, if it did.
 fn execute(
     plan: &Arc<Plan>,
     options: &CampaignOptions,
     seeds: Vec<(u64, u64)>,
-) -> (BTreeMap<u64, IterationResult>, Option<String>) {
+    report: &mut SimulationReport,
+) -> Option<String> {
     let total = seeds.len();
     let shared = Arc::new(Shared {
         plan: plan.clone(),
@@ -117,7 +113,7 @@ fn execute(
     }
     let progress = super::progress::Progress::new(options.progress, total as u64);
     let started = Instant::now();
-    let mut results = BTreeMap::new();
+    let mut results = InOrder::default();
     // The workers hold their own senders; this one only spawns replacements.
     let mut stopped_early = None;
     // Until every worker still counted has exited: each sends its last result before it exits.
@@ -136,7 +132,7 @@ fn execute(
                 }
                 workers[worker].running = None;
                 progress.record(result.failure.is_some());
-                results.insert(result.index, *result);
+                results.add(*result, &shared.seeds, report);
             }
             Ok(Message::Exited { worker }) => workers[worker].exited = true,
             Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -156,12 +152,45 @@ fn execute(
             workers[hung].abandoned = true;
             let result = watchdog_failure(&shared, position, options.watchdog);
             progress.record(true);
-            results.insert(result.index, result);
+            results.add(result, &shared.seeds, report);
             spawn_worker(&shared, &sender, &mut workers);
         }
     }
     progress.finish();
-    (results, stopped_early)
+    // Seeds after a gap (a campaign stopped early) are still reported, in order.
+    for result in std::mem::take(&mut results.pending).into_values() {
+        add_to_report(report, result);
+    }
+    stopped_early
+}
+
+/// Folds results into the report in seed order as they come, holding back
+/// only those that come before an earlier seed's (at most about one per
+/// worker): the campaign's memory stays flat however many seeds it runs.
+#[derive(Default)]
+struct InOrder {
+    /// The position in the seed list of the next result to fold.
+    next: usize,
+    /// Results that came early, by iteration.
+    pending: BTreeMap<u64, IterationResult>,
+}
+
+impl InOrder {
+    fn add(
+        &mut self,
+        result: IterationResult,
+        seeds: &[(u64, u64)],
+        report: &mut SimulationReport,
+    ) {
+        self.pending.insert(result.index, result);
+        while let Some(&(index, _)) = seeds.get(self.next) {
+            let Some(result) = self.pending.remove(&index) else {
+                break;
+            };
+            add_to_report(report, result);
+            self.next += 1;
+        }
+    }
 }
 
 fn spawn_worker(
@@ -331,47 +360,44 @@ fn watchdog_failure(shared: &Shared, position: usize, limit: Duration) -> Iterat
     }
 }
 
-fn build_report(
+fn empty_report(
     plan: &Plan,
     options: &CampaignOptions,
     base_seed: Option<u64>,
-    results: BTreeMap<u64, IterationResult>,
-    wall_time: Duration,
-    stopped_early: Option<String>,
 ) -> SimulationReport {
-    let mut report = SimulationReport {
+    SimulationReport {
         name: plan.name.clone(),
         base_seed,
         shard: options.shard,
         iterations: 0,
         passed: 0,
         failed: 0,
-        wall_time_s: wall_time.as_secs_f64(),
+        wall_time_s: 0.0,
         sim_time_s: 0.0,
         events: 0,
         polls: 0,
         fingerprint: 0,
         faults: Default::default(),
         failures: Vec::new(),
-        stopped_early,
+        stopped_early: None,
         assertions: AssertionTable::new(),
         strict_coverage: options.strict_coverage,
-    };
-    for result in results.into_values() {
-        report.iterations += 1;
-        report.sim_time_s += result.sim_time.since_origin().as_secs_f64();
-        report.events += result.trace_len;
-        report.polls += result.polls;
-        report.fingerprint ^= splitmix64(result.trace_hash ^ splitmix64(result.index));
-        report.faults.add(&result.faults);
-        report.assertions.add_run(&result.assertions);
-        match result.failure {
-            Some(failure) => {
-                report.failed += 1;
-                report.failures.push(failure);
-            }
-            None => report.passed += 1,
-        }
     }
-    report
+}
+
+fn add_to_report(report: &mut SimulationReport, result: IterationResult) {
+    report.iterations += 1;
+    report.sim_time_s += result.sim_time.since_origin().as_secs_f64();
+    report.events += result.trace_len;
+    report.polls += result.polls;
+    report.fingerprint ^= splitmix64(result.trace_hash ^ splitmix64(result.index));
+    report.faults.add(&result.faults);
+    report.assertions.add_run(&result.assertions);
+    match result.failure {
+        Some(failure) => {
+            report.failed += 1;
+            report.failures.push(failure);
+        }
+        None => report.passed += 1,
+    }
 }
