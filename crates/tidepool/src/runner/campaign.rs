@@ -19,8 +19,10 @@ use super::report::SimulationReport;
 use crate::assertions::AssertionTable;
 use crate::sim::{TraceEvent, derive_seed, splitmix64};
 
-/// How often the watchdog looks at the workers.
-const WATCHDOG_TICK: Duration = Duration::from_millis(100);
+/// How often the campaign's thread looks for the workers' messages. Workers do
+/// not wake it per message: a futex wake per seed costs a fair share of a
+/// small iteration. A worker that exits wakes it at once.
+const MESSAGES_TICK: Duration = Duration::from_millis(10);
 
 pub(crate) fn run(plan: Arc<Plan>, options: CampaignOptions) -> SimulationReport {
     let (base_seed, mut seeds) = plan_seeds(&options.seeds);
@@ -87,6 +89,8 @@ struct Shared {
     stop: AtomicBool,
     check_determinism: bool,
     record: bool,
+    /// The campaign's thread, woken by workers when they exit.
+    campaign_thread: std::thread::Thread,
 }
 
 /// Runs every seed, folding each result into `report` in seed order; returns
@@ -105,6 +109,7 @@ fn execute(
         stop: AtomicBool::new(false),
         check_determinism: options.check_determinism,
         record: options.verbose_replay,
+        campaign_thread: std::thread::current(),
     });
     let (sender, receiver) = mpsc::channel();
     let mut workers: Vec<WorkerState> = Vec::new();
@@ -121,12 +126,20 @@ fn execute(
         .iter()
         .any(|worker| !worker.abandoned && !worker.exited)
     {
-        match receiver.recv_timeout(WATCHDOG_TICK) {
-            Ok(Message::Started { worker, position }) => {
+        let message = match receiver.try_recv() {
+            Ok(message) => Some(message),
+            Err(mpsc::TryRecvError::Empty) => {
+                std::thread::park_timeout(MESSAGES_TICK);
+                None
+            }
+            Err(mpsc::TryRecvError::Disconnected) => break,
+        };
+        match message {
+            Some(Message::Started { worker, position }) => {
                 let heartbeat = workers[worker].heartbeat.load(Ordering::Relaxed);
                 workers[worker].running = Some((position, heartbeat, Instant::now()));
             }
-            Ok(Message::Done { worker, result }) => {
+            Some(Message::Done { worker, result }) => {
                 if workers[worker].abandoned {
                     continue;
                 }
@@ -134,9 +147,8 @@ fn execute(
                 progress.record(result.failure.is_some());
                 results.add(*result, &shared.seeds, report);
             }
-            Ok(Message::Exited { worker }) => workers[worker].exited = true,
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Some(Message::Exited { worker }) => workers[worker].exited = true,
+            None => {}
         }
         if let Some(budget) = options.wall_budget {
             if stopped_early.is_none() && started.elapsed() >= budget {
@@ -213,6 +225,7 @@ fn spawn_worker(
         .spawn(move || {
             worker_loop(id, &shared, &sender, &heartbeat);
             let _ = sender.send(Message::Exited { worker: id });
+            shared.campaign_thread.unpark();
         })
         .expect("spawning a worker thread");
 }

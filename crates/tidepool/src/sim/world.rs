@@ -22,7 +22,7 @@ static NEXT_WORLD_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Events of cancelled timers the queue may hold before they are dropped
 /// (and at least as many as the live ones): dropping costs a pass over the queue.
-const STALE_TIMER_EVENTS_MIN: usize = 32;
+const STALE_TIMER_EVENTS_MIN: usize = 8;
 
 /// Per-run state of layers above the runtime (assertions, buggify, shared state),
 /// kept in the world so that nothing outlives the run. The type id sits beside
