@@ -109,7 +109,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     known.join(", ")
                 );
             }
-            cargo_run("tidepool-bench", &name, &args)
+            cargo_run("tidepool-bench", &format!("bench-{name}"), &args)
         }
     }
 }
@@ -219,7 +219,7 @@ fn find_simulation(name: &str) -> Result<Simulation> {
         })
 }
 
-/// The benchmarks: binaries of the `tidepool-bench` package.
+/// The benchmarks: binaries `bench-NAME` of the `tidepool-bench` package.
 fn benchmarks() -> Result<Vec<String>> {
     let metadata = metadata()?;
     let mut found: Vec<String> = metadata["packages"]
@@ -233,7 +233,7 @@ fn benchmarks() -> Result<Vec<String>> {
                 .as_array()
                 .is_some_and(|kinds| kinds.iter().any(|kind| kind == "bin"))
         })
-        .filter_map(|target| target["name"].as_str().map(str::to_string))
+        .filter_map(|target| target["name"].as_str()?.strip_prefix("bench-").map(str::to_string))
         .collect();
     found.sort();
     Ok(found)
