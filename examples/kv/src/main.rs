@@ -84,6 +84,8 @@ fn main() -> ExitCode {
         .with_max_level(level)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        // A closed stderr must not panic the server through its logging.
+        .log_internal_errors(false)
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -129,16 +131,27 @@ async fn serve(listen: SocketAddr) -> anyhow::Result<()> {
         .as_millis() as u64;
     let ctx = ProcessContext::new(TokioProviders, "kv", listen, shutdown.clone())
         .with_incarnation(incarnation);
-    tokio::spawn(async move {
-        match tokio::signal::ctrl_c().await {
-            Ok(()) => tracing::info!("ctrl-c: shutting down"),
-            Err(error) => tracing::warn!(%error, "cannot listen for ctrl-c; shutting down"),
+    let mut server = KvServer::new(KvConfig::default());
+    let mut run = std::pin::pin!(server.run(ctx));
+    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    let mut interrupted = false;
+    // The signal is polled first, so its handler is installed before the
+    // server listens; after it fires the server is awaited to the end.
+    let served = loop {
+        tokio::select! {
+            biased;
+            signal = &mut ctrl_c, if !interrupted => {
+                interrupted = true;
+                shutdown.request();
+                match signal {
+                    Ok(()) => tracing::info!("ctrl-c: shutting down"),
+                    Err(error) => tracing::warn!(%error, "cannot listen for ctrl-c; shutting down"),
+                }
+            }
+            served = &mut run => break served,
         }
-        shutdown.request();
-    });
-    KvServer::new(KvConfig::default())
-        .run(ctx)
-        .await
+    };
+    served
         .map_err(|error| anyhow::anyhow!(error))
         .with_context(|| format!("serving on {listen}"))
 }
