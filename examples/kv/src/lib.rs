@@ -5,6 +5,8 @@
 //!   planted [`Bugs`] for the simulation to catch).
 //! - [`KvClient`]: get, set and delete over any [`tidepool::providers::Providers`].
 //! - [`protocol`]: the length-framed binary protocol and its codecs.
+//! - [`KvWorkload`]: the simulation's workload, with a model of every server
+//!   that is honest about requests lost to faults.
 //!
 //! The same server code runs in a simulation (`SimProviders`) and in
 //! production (`TokioProviders`): `cargo run -p kv -- serve --listen 127.0.0.1:7000`.
@@ -15,9 +17,11 @@ mod bugs;
 mod client;
 mod config;
 mod connection;
+mod model;
 pub mod protocol;
 mod server;
 mod store;
+mod workload;
 
 pub use bound_address::BoundAddress;
 pub use bugs::Bugs;
@@ -26,4 +30,10 @@ pub use config::{
     ACCEPT_RETRY_DELAY_DEFAULT, CONNECTIONS_MAX_DEFAULT, KEYS_MAX_DEFAULT, KvConfig,
     SHUTDOWN_GRACE_DEFAULT,
 };
+pub use protocol::Reply;
 pub use server::KvServer;
+pub use workload::{
+    CHECK_ATTEMPTS_MAX_DEFAULT, CHECK_RETRY_DELAY_DEFAULT, KEYS_DEFAULT, KvWorkload,
+    KvWorkloadConfig, OPERATIONS_DEFAULT, OperationWeights, PAUSE_MAX_DEFAULT,
+    SERVER_GROUP_DEFAULT, VALUE_LETTERS_MAX_DEFAULT, WORKLOAD_REQUEST_TIMEOUT_DEFAULT,
+};

@@ -1,0 +1,206 @@
+//! `ServerModel`: what one client may expect of its keys on one server, honest
+//! about the requests whose fate it does not know.
+
+use std::collections::BTreeSet;
+
+use bytes::Bytes;
+
+/// A key's value as the model sees it: `None` is absent.
+pub(crate) type Value = Option<Bytes>;
+
+/// What one client expects of its own keys on one server.
+///
+/// A request that got no reply may have been applied, or may still be
+/// applied later (its bytes can sit in a clogged link while newer requests
+/// go through on a new connection). So each key holds the set of values it
+/// may have `now`, and the set of values `lurking` in such requests, which
+/// may land at any later moment. A reply from a new incarnation means the
+/// server rebooted and forgot everything, except what lurking requests sent
+/// since its previous incarnation last answered may still write.
+#[derive(Clone, Debug)]
+pub(crate) struct ServerModel {
+    incarnation: Option<u64>,
+    keys: Vec<KeyModel>,
+    /// Writes without a reply since the last reply from this server: the only
+    /// ones that may have reached an incarnation we have not heard from yet.
+    unconfirmed: Vec<(usize, Value)>,
+}
+
+#[derive(Clone, Debug)]
+struct KeyModel {
+    now: BTreeSet<Value>,
+    lurking: BTreeSet<Value>,
+}
+
+impl KeyModel {
+    fn absent() -> KeyModel {
+        KeyModel {
+            now: BTreeSet::from([None]),
+            lurking: BTreeSet::new(),
+        }
+    }
+
+    fn allows(&self, value: &Value) -> bool {
+        self.now.contains(value) || self.lurking.contains(value)
+    }
+}
+
+/// What a reply's incarnation tells about the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Incarnation {
+    /// The first reply from this server.
+    First,
+    /// The incarnation already known.
+    Same,
+    /// A newer incarnation: the server rebooted since it last answered.
+    Rebooted,
+    /// An older incarnation than one already seen: impossible.
+    Older,
+}
+
+impl ServerModel {
+    /// A server that holds none of the `keys` keys, not yet heard from.
+    pub(crate) fn new(keys: usize) -> ServerModel {
+        ServerModel {
+            incarnation: None,
+            keys: vec![KeyModel::absent(); keys],
+            unconfirmed: Vec::new(),
+        }
+    }
+
+    /// Takes in a reply's incarnation; on a reboot, forgets every key.
+    pub(crate) fn observe(&mut self, incarnation: u64) -> Incarnation {
+        let seen = match self.incarnation {
+            None => Incarnation::First,
+            Some(known) if incarnation == known => Incarnation::Same,
+            Some(known) if incarnation > known => Incarnation::Rebooted,
+            Some(_) => return Incarnation::Older,
+        };
+        if seen == Incarnation::Rebooted {
+            self.forget_all();
+        }
+        self.incarnation = Some(incarnation);
+        // A reply: every write still unconfirmed went out on a connection to
+        // this incarnation or an older one.
+        self.unconfirmed.clear();
+        seen
+    }
+
+    fn forget_all(&mut self) {
+        for key in &mut self.keys {
+            *key = KeyModel::absent();
+        }
+        for (index, value) in &self.unconfirmed {
+            let key = &mut self.keys[*index];
+            key.now.insert(value.clone());
+            key.lurking.insert(value.clone());
+        }
+    }
+
+    /// Whether a GET of `key` may answer `got`; the model then holds `got`.
+    pub(crate) fn read(&mut self, key: usize, got: Value) -> bool {
+        let model = &mut self.keys[key];
+        let allowed = model.allows(&got);
+        model.now = BTreeSet::from([got]);
+        allowed
+    }
+
+    /// Whether a DELETE of `key` may answer "present" (`Ok`) or "absent"
+    /// (`NotFound`); the model then holds an absent key.
+    pub(crate) fn delete(&mut self, key: usize, was_present: bool) -> bool {
+        let model = &mut self.keys[key];
+        let allowed = if was_present {
+            model.now.iter().chain(&model.lurking).any(Option::is_some)
+        } else {
+            model.allows(&None)
+        };
+        model.now = BTreeSet::from([None]);
+        allowed
+    }
+
+    /// A SET of `key` to `value` was acknowledged.
+    pub(crate) fn set(&mut self, key: usize, value: Bytes) {
+        self.keys[key].now = BTreeSet::from([Some(value)]);
+    }
+
+    /// A write of `value` to `key` (a SET, or `None` for a DELETE) got no
+    /// reply and may have been applied, now or later.
+    pub(crate) fn unknown_write(&mut self, key: usize, value: Value) {
+        let model = &mut self.keys[key];
+        model.now.insert(value.clone());
+        model.lurking.insert(value.clone());
+        self.unconfirmed.push((key, value));
+    }
+
+    /// Every value `key` may show, for failure details.
+    pub(crate) fn possible(&self, key: usize) -> Vec<Value> {
+        let model = &self.keys[key];
+        model.now.union(&model.lurking).cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(text: &'static str) -> Value {
+        Some(Bytes::from(text))
+    }
+
+    #[test]
+    fn acknowledged_writes_are_exact() {
+        let mut model = ServerModel::new(2);
+        assert_eq!(model.observe(1), Incarnation::First);
+        assert!(model.read(0, None));
+        model.set(0, Bytes::from("a"));
+        assert!(model.read(0, value("a")));
+        assert!(!model.read(0, None), "an acknowledged SET is lost");
+        model.set(0, Bytes::from("a"));
+        assert!(!model.read(0, value("b")), "a value never written");
+        assert!(model.delete(1, false));
+        assert!(!model.delete(1, true), "a DELETE finds a key never written");
+    }
+
+    #[test]
+    fn a_lost_write_may_land_now_or_later() {
+        let mut model = ServerModel::new(1);
+        model.observe(1);
+        model.set(0, Bytes::from("old"));
+        model.unknown_write(0, value("lost"));
+        model.observe(1);
+        assert!(model.read(0, value("old")), "not applied yet");
+        assert!(model.read(0, value("lost")), "applied late");
+        model.set(0, Bytes::from("new"));
+        assert!(model.read(0, value("lost")), "applied later still");
+        assert!(!model.read(0, value("never written")));
+    }
+
+    #[test]
+    fn a_reboot_forgets_all_but_writes_sent_since_the_last_reply() {
+        let mut model = ServerModel::new(2);
+        model.observe(1);
+        model.set(0, Bytes::from("kept?"));
+        model.unknown_write(1, value("before the reply"));
+        model.observe(1);
+        model.unknown_write(0, value("after the reply"));
+        assert_eq!(model.observe(2), Incarnation::Rebooted);
+        assert!(
+            !model.read(1, value("before the reply")),
+            "died with incarnation 1"
+        );
+        assert!(model.read(0, None));
+        assert!(
+            model.read(0, value("after the reply")),
+            "may have reached incarnation 2"
+        );
+        assert!(!model.read(0, value("kept?")));
+    }
+
+    #[test]
+    fn incarnations_never_go_back() {
+        let mut model = ServerModel::new(1);
+        model.observe(3);
+        assert_eq!(model.observe(3), Incarnation::Same);
+        assert_eq!(model.observe(2), Incarnation::Older);
+    }
+}
