@@ -40,7 +40,7 @@ pub struct SimArgs {
     /// Runs each seed twice and fails it if the traces differ, naming the first event where they part
     #[arg(long)]
     pub check_determinism: bool,
-    /// Log filter for tracing, e.g. `debug` or `kv=trace,tidepool=info` [default: `debug` with --seed, `warn` otherwise]
+    /// Log filter for tracing, e.g. `debug` or `kv=trace,tidepool=info` [default: `debug` with --seed, `off` otherwise]
     #[arg(long, value_name = "FILTER")]
     pub log: Option<String>,
     /// Threads running seeds in parallel [default: the number of cores]

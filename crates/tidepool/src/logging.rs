@@ -25,16 +25,19 @@ impl FormatTime for SimTimer {
 
 /// Installs a global subscriber writing to standard error, filtered by
 /// `filter` (tracing `Targets` syntax, e.g. `debug` or `kv=trace,tidepool=info`);
-/// the default is `debug` when replaying one seed and `warn` otherwise.
+/// the default is `debug` when replaying one seed and `off` otherwise (a
+/// campaign's failures are in its report; logging every seed would cost more
+/// than simulating it).
 /// Does nothing when a subscriber is already installed.
 pub fn install(filter: Option<&str>, replay: bool) {
-    let default = if replay { "debug" } else { "warn" };
+    let default = if replay { "debug" } else { "off" };
     let targets: Targets = filter.unwrap_or(default).parse().unwrap_or_else(|error| {
         eprintln!("warning: ignoring log filter {filter:?}: {error}; using '{default}'");
         default.parse().expect("a valid default filter")
     });
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_timer(SimTimer)
         .with_target(false);
     let _ = tracing_subscriber::registry()

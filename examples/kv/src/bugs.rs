@@ -25,3 +25,23 @@ pub struct Bugs {
     /// value (or none). Default: off.
     pub ack_set_without_store: bool,
 }
+
+impl Bugs {
+    /// Every bug by name, with what it does.
+    pub fn catalog() -> &'static [(&'static str, &'static str)] {
+        &[(
+            "ack_set_without_store",
+            "answers Ok to a SET without storing the value",
+        )]
+    }
+
+    /// Only the bug named `name`, or `None` when no bug has that name.
+    pub fn only(name: &str) -> Option<Bugs> {
+        let mut bugs = Bugs::default();
+        match name {
+            "ack_set_without_store" => bugs.ack_set_without_store = true,
+            _ => return None,
+        }
+        Some(bugs)
+    }
+}

@@ -1,5 +1,6 @@
 //! `KvServer`: the key-value server, a [`Process`].
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -10,6 +11,10 @@ use tokio::sync::{Semaphore, watch};
 use crate::connection::Connection;
 use crate::store::Store;
 use crate::{BoundAddress, KvConfig};
+
+/// Shared-state key under which every server publishes, at boot, its address
+/// and incarnation (a `BTreeMap<SocketAddr, u64>`).
+pub const INCARNATIONS_BOOTED: &str = "kv.incarnations.booted";
 
 type ListenerOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpListener;
 type StreamOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpStream;
@@ -79,6 +84,10 @@ impl Process for KvServer {
         let address = listener.local_addr()?;
         self.bound.send_replace(Some(address));
         tracing::info!(%address, incarnation = ctx.incarnation(), "kv server listening");
+        // For the simulation's invariants; a no-op in production.
+        ctx.publish::<BTreeMap<SocketAddr, u64>>(INCARNATIONS_BOOTED, |booted| {
+            booted.insert(ctx.address(), ctx.incarnation());
+        });
         let connections_max = self.config.connections_max.min(u32::MAX as usize);
         let connections = Arc::new(Semaphore::new(connections_max));
         let store = Store::new(self.config.keys_max, self.config.bugs);

@@ -1,6 +1,7 @@
 //! `KvWorkload`: drives KV servers with random operations and checks every
 //! reply against a model of what each server may hold.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -11,6 +12,10 @@ use tidepool::{BoxError, Workload, WorkloadContext};
 use crate::model::{Incarnation, ServerModel};
 use crate::protocol::Response;
 use crate::{ClientError, KvClient, Reply};
+
+/// Shared-state key under which workloads publish the highest incarnation
+/// they have seen of each server (a `BTreeMap<SocketAddr, u64>`).
+pub const INCARNATIONS_SEEN: &str = "kv.incarnations.seen";
 
 /// Default of [`KvWorkloadConfig::group`].
 pub const SERVER_GROUP_DEFAULT: &str = "server";
@@ -309,6 +314,16 @@ impl Server {
             incarnation = reply.incarnation
         );
         tidepool::assert_sometimes!(seen == Incarnation::Rebooted, "a client notices a reboot");
+        if matches!(seen, Incarnation::First | Incarnation::Rebooted) {
+            let (address, incarnation) = (self.address, reply.incarnation);
+            tidepool::SharedState.update::<BTreeMap<SocketAddr, u64>, _>(
+                INCARNATIONS_SEEN,
+                |seen| {
+                    let highest = seen.entry(address).or_default();
+                    *highest = (*highest).max(incarnation);
+                },
+            );
+        }
         tidepool::assert_always!(
             !matches!(reply.response, Response::Error(_)),
             "the server refuses no valid request",

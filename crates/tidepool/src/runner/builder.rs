@@ -209,7 +209,7 @@ impl SimulationBuilder {
                     base: None,
                     iterations: ITERATIONS_DEFAULT,
                 },
-                jobs: 1,
+                jobs: jobs_default(),
                 shard: None,
                 wall_budget: None,
                 watchdog: WATCHDOG_DEFAULT,

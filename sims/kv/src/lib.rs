@@ -1,0 +1,69 @@
+//! The KV simulation of the tutorial: the configuration behind
+//! `cargo xtask sim run kv`.
+//!
+//! Three [`KvServer`]s, four [`KvWorkload`] clients, a network with mild faults,
+//! and attrition that reboots servers gracefully and by crashes during a
+//! 20-second chaos window. An invariant checks that no client ever sees a
+//! server incarnation the server has not booted.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use kv::{
+    Bugs, INCARNATIONS_BOOTED, INCARNATIONS_SEEN, KvConfig, KvServer, KvWorkload, KvWorkloadConfig,
+};
+use tidepool::sim::NetworkConfig;
+use tidepool::{Attrition, SimulationBuilder, StateView};
+
+/// Iterations of `cargo xtask sim run kv` when `--iterations` is not given.
+pub const ITERATIONS_DEFAULT: u64 = 300;
+/// KV servers in the simulation.
+pub const SERVERS: usize = 3;
+/// Concurrent KV clients in the simulation.
+pub const CLIENTS: usize = 4;
+/// How long faults run, from the start of the workloads.
+pub const CHAOS_DURATION: Duration = Duration::from_secs(20);
+
+/// The KV simulation, with `bugs` planted in every server.
+pub fn simulation(bugs: Bugs) -> SimulationBuilder {
+    let server = KvConfig {
+        bugs,
+        ..KvConfig::default()
+    };
+    SimulationBuilder::new("kv")
+        .processes("server", SERVERS, move || KvServer::new(server.clone()))
+        .workloads(CLIENTS, |_| KvWorkload::new(KvWorkloadConfig::default()))
+        .network(NetworkConfig::default())
+        .chaos_duration(CHAOS_DURATION)
+        .attrition(Attrition {
+            max_dead: 1,
+            interval: (Duration::from_secs(1), Duration::from_secs(6)),
+            recovery_delay: (Duration::from_millis(200), Duration::from_secs(2)),
+            ..Attrition::default()
+        })
+        .invariant(
+            "clients see only booted incarnations",
+            seen_incarnations_were_booted,
+        )
+        .iterations(ITERATIONS_DEFAULT)
+}
+
+/// No client has seen an incarnation of a server above the one it last booted.
+pub fn seen_incarnations_were_booted(state: &StateView<'_>) -> Result<(), String> {
+    let (Some(seen), Some(booted)) = (
+        state.get::<BTreeMap<SocketAddr, u64>>(INCARNATIONS_SEEN),
+        state.get::<BTreeMap<SocketAddr, u64>>(INCARNATIONS_BOOTED),
+    ) else {
+        return Ok(());
+    };
+    for (server, &incarnation) in seen {
+        let latest = booted.get(server).copied().unwrap_or(0);
+        if incarnation > latest {
+            return Err(format!(
+                "a client saw incarnation {incarnation} of {server}, which has booted only {latest}"
+            ));
+        }
+    }
+    Ok(())
+}
