@@ -233,7 +233,12 @@ fn benchmarks() -> Result<Vec<String>> {
                 .as_array()
                 .is_some_and(|kinds| kinds.iter().any(|kind| kind == "bin"))
         })
-        .filter_map(|target| target["name"].as_str()?.strip_prefix("bench-").map(str::to_string))
+        .filter_map(|target| {
+            target["name"]
+                .as_str()?
+                .strip_prefix("bench-")
+                .map(str::to_string)
+        })
         .collect();
     found.sort();
     Ok(found)
