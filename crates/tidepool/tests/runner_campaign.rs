@@ -291,6 +291,19 @@ fn invalid_configurations_are_rejected_before_running() {
         assert_eq!(error, expected);
         assert!(!error.to_string().is_empty());
     }
+    let bad_network = tidepool::sim::NetworkConfig {
+        clog_probability: 2.0,
+        ..tidepool::sim::NetworkConfig::default()
+    };
+    let error = ping_sim(false, Twist::None)
+        .network(bad_network)
+        .run()
+        .expect_err("an invalid network");
+    assert!(matches!(error, ConfigError::Network(_)), "{error:?}");
+    assert!(
+        error.to_string().contains("clog_probability is 2"),
+        "{error}"
+    );
     let error = SimulationBuilder::new("x")
         .processes("server", 5..=3, server)
         .workload(pinger)

@@ -153,7 +153,7 @@ fn validate_names_the_bad_field() {
         ..NetworkConfig::default()
     };
     let error = bad.validate().unwrap_err();
-    assert!(error.contains("reset_probability"), "{error}");
+    assert!(error.to_string().contains("reset_probability"), "{error}");
     let bad = NetworkConfig {
         latency: Latency::Uniform {
             min: Duration::from_millis(5),

@@ -513,7 +513,7 @@ impl SimulationBuilder {
             }
         }
         if let NetworkChoice::Fixed(config) = &self.network {
-            config.validate().map_err(ConfigError::Network)?;
+            config.validate()?;
         }
         if let Some((min, max)) = self.swizzle {
             check_bounds("swizzle interval", (min, max))?;

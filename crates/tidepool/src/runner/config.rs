@@ -41,7 +41,7 @@ pub enum ConfigError {
     DuplicateInvariant(String),
     /// The network configuration is out of bounds.
     #[error("invalid network configuration: {0}")]
-    Network(String),
+    Network(#[from] crate::sim::NetworkConfigError),
     /// Attrition targets a group that does not exist.
     #[error("attrition targets process group '{0}', which does not exist")]
     UnknownAttritionGroup(String),

@@ -31,7 +31,7 @@ pub use context::in_simulation;
 pub use host::{
     HostId, add_host, current_host, host_ip, host_name, incarnation, is_alive, kill, revive,
 };
-pub use net::{Latency, NetworkConfig, TcpListener, TcpStream};
+pub use net::{Latency, NetworkConfig, NetworkConfigError, TcpListener, TcpStream};
 pub use random::{random_below, random_bool, random_u64};
 pub use runtime::{IDLE_STEPS_MAX_DEFAULT, Sim, SimError, SimRun, TaskPanic};
 pub use seed::{derive_seed, splitmix64};

@@ -68,7 +68,7 @@ impl Latency {
         }
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self, setting: &'static str) -> Result<(), NetworkConfigError> {
         let ordered = |min: &Duration, max: &Duration| min <= max;
         let valid = match self {
             Latency::Fixed(_) => true,
@@ -87,7 +87,10 @@ impl Latency {
         if valid {
             Ok(())
         } else {
-            Err(format!("invalid latency {self:?}: min must not exceed max"))
+            Err(NetworkConfigError::Latency {
+                setting,
+                latency: format!("{self:?}"),
+            })
         }
     }
 }
@@ -98,6 +101,39 @@ fn nanos(duration: Duration) -> u64 {
 
 fn unit_f64(bits: u64) -> f64 {
     (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// A [`NetworkConfig`] setting out of bounds.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum NetworkConfigError {
+    /// A probability outside 0..=1.
+    #[error("{setting} is {value}; a probability lies within 0.0..=1.0")]
+    Probability {
+        /// The setting.
+        setting: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// A latency distribution whose bounds are out of order (or with a zero mean).
+    #[error(
+        "{setting} is {latency}: its min must not exceed its max, a mean must be non-zero, a probability within 0.0..=1.0"
+    )]
+    Latency {
+        /// The setting.
+        setting: &'static str,
+        /// The distribution as given.
+        latency: String,
+    },
+    /// `send_buffer_bytes` is 0.
+    #[error(
+        "send_buffer_bytes is 0; a writer could never make progress: give at least 1 (default 64 KiB)"
+    )]
+    ZeroSendBuffer,
+    /// `accept_backlog` is 0.
+    #[error(
+        "accept_backlog is 0; every connection would be refused: give at least 1 (default 1024)"
+    )]
+    ZeroBacklog,
 }
 
 /// What a connection attempt to a host that is down sees.
@@ -261,7 +297,11 @@ impl NetworkConfig {
     }
 
     /// Checks bounds: probabilities within 0..=1, ordered latency bounds, non-zero buffers.
-    pub fn validate(&self) -> Result<(), String> {
+    ///
+    /// # Errors
+    ///
+    /// [`NetworkConfigError`] naming the first setting out of bounds.
+    pub fn validate(&self) -> Result<(), NetworkConfigError> {
         let probabilities = [
             ("partial_read_probability", self.partial_read_probability),
             ("partial_write_probability", self.partial_write_probability),
@@ -275,20 +315,21 @@ impl NetworkConfig {
         ];
         for (name, value) in probabilities {
             if !(0.0..=1.0).contains(&value) {
-                return Err(format!(
-                    "{name} is {value}; a probability lies within 0.0..=1.0"
-                ));
+                return Err(NetworkConfigError::Probability {
+                    setting: name,
+                    value,
+                });
             }
         }
         if self.send_buffer_bytes == 0 {
-            return Err("send_buffer_bytes is 0; a writer could never make progress".into());
+            return Err(NetworkConfigError::ZeroSendBuffer);
         }
         if self.accept_backlog == 0 {
-            return Err("accept_backlog is 0; every connection would be refused".into());
+            return Err(NetworkConfigError::ZeroBacklog);
         }
-        self.latency.validate()?;
-        self.clog_duration.validate()?;
-        self.partition_duration.validate()
+        self.latency.validate("latency")?;
+        self.clog_duration.validate("clog_duration")?;
+        self.partition_duration.validate("partition_duration")
     }
 
     /// Whether any fault has a non-zero rate.

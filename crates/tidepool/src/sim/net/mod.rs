@@ -13,7 +13,7 @@ mod listener;
 pub(crate) mod model;
 mod stream;
 
-pub use config::{DeadHostConnect, Latency, NetworkConfig};
+pub use config::{DeadHostConnect, Latency, NetworkConfig, NetworkConfigError};
 pub use links::{
     clog, heal, heal_all, isolate, partition, partition_one_way, set_faults_active,
     set_link_latency, stats, unclog,
