@@ -112,60 +112,43 @@ fn execute(
         campaign_thread: std::thread::current(),
     });
     let (sender, receiver) = mpsc::channel();
-    let mut workers: Vec<WorkerState> = Vec::new();
+    let mut pool = Pool {
+        shared,
+        sender,
+        workers: Vec::new(),
+    };
     for _ in 0..options.jobs.min(total.max(1)) {
-        spawn_worker(&shared, &sender, &mut workers);
+        pool.spawn_worker();
     }
     let progress = super::progress::Progress::new(options.progress, total as u64);
     let started = Instant::now();
     let mut results = InOrder::default();
-    // The workers hold their own senders; this one only spawns replacements.
     let mut stopped_early = None;
     // Until every worker still counted has exited: each sends its last result before it exits.
-    while workers
+    while pool
+        .workers
         .iter()
         .any(|worker| !worker.abandoned && !worker.exited)
     {
-        let message = match receiver.try_recv() {
-            Ok(message) => Some(message),
-            Err(mpsc::TryRecvError::Empty) => {
-                std::thread::park_timeout(MESSAGES_TICK);
-                None
-            }
-            Err(mpsc::TryRecvError::Disconnected) => break,
-        };
-        match message {
-            Some(Message::Started { worker, position }) => {
-                let heartbeat = workers[worker].heartbeat.load(Ordering::Relaxed);
-                workers[worker].running = Some((position, heartbeat, Instant::now()));
-            }
-            Some(Message::Done { worker, result }) => {
-                if workers[worker].abandoned {
-                    continue;
+        match receiver.try_recv() {
+            Ok(message) => {
+                if let Some(result) = pool.take_in(message) {
+                    progress.record(result.failure.is_some());
+                    results.add(result, &pool.shared.seeds, report);
                 }
-                workers[worker].running = None;
-                progress.record(result.failure.is_some());
-                results.add(*result, &shared.seeds, report);
             }
-            Some(Message::Exited { worker }) => workers[worker].exited = true,
-            None => {}
+            Err(mpsc::TryRecvError::Empty) => std::thread::park_timeout(MESSAGES_TICK),
+            Err(mpsc::TryRecvError::Disconnected) => break,
         }
         if let Some(budget) = options.wall_budget {
             if stopped_early.is_none() && started.elapsed() >= budget {
-                shared.stop.store(true, Ordering::SeqCst);
+                pool.shared.stop.store(true, Ordering::SeqCst);
                 stopped_early = Some(format!("the wall-clock budget of {budget:?} ran out"));
             }
         }
-        for hung in watch(&mut workers, options.watchdog) {
-            let (position, _, _) = workers[hung]
-                .running
-                .take()
-                .expect("hung workers run a seed");
-            workers[hung].abandoned = true;
-            let result = watchdog_failure(&shared, position, options.watchdog);
+        for result in pool.replace_hung(options.watchdog) {
             progress.record(true);
-            results.add(result, &shared.seeds, report);
-            spawn_worker(&shared, &sender, &mut workers);
+            results.add(result, &pool.shared.seeds, report);
         }
     }
     progress.finish();
@@ -174,6 +157,55 @@ fn execute(
         add_to_report(report, result);
     }
     stopped_early
+}
+
+/// The worker threads of a campaign.
+struct Pool {
+    shared: Arc<Shared>,
+    sender: mpsc::Sender<Message>,
+    workers: Vec<WorkerState>,
+}
+
+impl Pool {
+    fn spawn_worker(&mut self) {
+        spawn_worker(&self.shared, &self.sender, &mut self.workers);
+    }
+
+    /// Files a worker's message; returns a finished iteration.
+    fn take_in(&mut self, message: Message) -> Option<IterationResult> {
+        match message {
+            Message::Started { worker, position } => {
+                let heartbeat = self.workers[worker].heartbeat.load(Ordering::Relaxed);
+                self.workers[worker].running = Some((position, heartbeat, Instant::now()));
+                None
+            }
+            Message::Done { worker, .. } if self.workers[worker].abandoned => None,
+            Message::Done { worker, result } => {
+                self.workers[worker].running = None;
+                Some(*result)
+            }
+            Message::Exited { worker } => {
+                self.workers[worker].exited = true;
+                None
+            }
+        }
+    }
+
+    /// Abandons the workers stuck past `limit`, each replaced by a fresh one;
+    /// returns the failures of the seeds they were stuck on.
+    fn replace_hung(&mut self, limit: Duration) -> Vec<IterationResult> {
+        let mut failures = Vec::new();
+        for hung in watch(&mut self.workers, limit) {
+            let (position, _, _) = self.workers[hung]
+                .running
+                .take()
+                .expect("hung workers run a seed");
+            self.workers[hung].abandoned = true;
+            failures.push(watchdog_failure(&self.shared, position, limit));
+            self.spawn_worker();
+        }
+        failures
+    }
 }
 
 /// Folds results into the report in seed order as they come, holding back

@@ -18,6 +18,7 @@ use super::processes::{self, ProcessTable, Processes};
 use super::state::{self, StateMap};
 use super::workload::{DynWorkload, Phase, WorkloadContext, workload_context};
 use crate::assertions::{self, RunAssertions};
+use crate::sim::runtime::StepInfo;
 use crate::sim::world::World;
 use crate::sim::{
     self, Either, HostId, JoinHandle, NetworkConfig, Sim, SimError, SimRun, TraceEvent,
@@ -58,6 +59,43 @@ fn take_step_check_request() -> bool {
     STEP_CHECK_PENDING.with(|pending| pending.replace(false))
 }
 
+/// A failure caught during a run: kind, origin, reason, simulated time.
+type Caught = (FailureKind, String, String, Instant);
+
+/// What runs after every executor step: the watchdog's heartbeat, then the
+/// first assertion violation, panic, recorded failure or broken invariant.
+struct StepHook<'a> {
+    plan: &'a Plan,
+    heartbeat: &'a AtomicU64,
+    state_version: u64,
+    caught: Option<Caught>,
+}
+
+impl StepHook<'_> {
+    fn after_step(&mut self, info: &StepInfo) -> Option<String> {
+        if info.polls % 64 == 0 {
+            self.heartbeat.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(violation) = assertions::first_violation() {
+            let origin = format!("{} at {}", violation.kind, violation.site);
+            let reason = violation.to_string();
+            self.caught = Some((
+                FailureKind::Assertion,
+                origin,
+                reason.clone(),
+                violation.time,
+            ));
+            return Some(reason);
+        }
+        if info.panics == 0 && !take_step_check_request() {
+            return None;
+        }
+        let (plan, version) = (self.plan, &mut self.state_version);
+        self.caught = sim::with_world("step hook", |world| step_check(world, plan, version));
+        self.caught.as_ref().map(|(_, _, reason, _)| reason.clone())
+    }
+}
+
 /// Runs iteration `index` with `seed`. `heartbeat` is bumped as the world makes
 /// progress, for the campaign's watchdog.
 pub(crate) fn run_iteration(
@@ -71,10 +109,13 @@ pub(crate) fn run_iteration(
         NetworkChoice::Fixed(config) => (**config).clone(),
         NetworkChoice::Swarm => NetworkConfig::random_for_seed(seed),
     };
-    let mut caught: Option<(FailureKind, String, String, Instant)> = None;
-    let mut state_version = 0u64;
+    let mut hook = StepHook {
+        plan,
+        heartbeat,
+        state_version: 0,
+        caught: None,
+    };
     let mut run_assertions = RunAssertions::default();
-    let driver = drive(plan.clone());
     // A request left by an earlier world on this thread is not this one's.
     take_step_check_request();
     let run: SimRun<DriverOutput> = Sim::new(seed)
@@ -82,44 +123,17 @@ pub(crate) fn run_iteration(
         .record_events(record)
         .time_budget(plan.time_budget)
         .run_with(
-            driver,
-            |info| {
-                if info.polls % 64 == 0 {
-                    heartbeat.fetch_add(1, Ordering::Relaxed);
-                }
-                if let Some(violation) = assertions::first_violation() {
-                    let origin = format!("{} at {}", violation.kind, violation.site);
-                    let reason = violation.to_string();
-                    caught = Some((
-                        FailureKind::Assertion,
-                        origin,
-                        reason.clone(),
-                        violation.time,
-                    ));
-                    return Some(reason);
-                }
-                if info.panics == 0 && !take_step_check_request() {
-                    return None;
-                }
-                caught = sim::with_world("step hook", |world| {
-                    step_check(world, plan, &mut state_version)
-                });
-                caught.as_ref().map(|(_, _, reason, _)| reason.clone())
-            },
+            drive(plan.clone()),
+            |info| hook.after_step(info),
             || run_assertions = assertions::take_run_results(),
         );
     heartbeat.fetch_add(1, Ordering::Relaxed);
-    let replay = format!("{} --seed {seed:#018x}", plan.replay_command);
-    let failure = match (&run.outcome, caught) {
-        (_, Some((kind, origin, reason, time))) => Some((kind, origin, reason, time)),
+    let failure = match (&run.outcome, hook.caught) {
+        (_, Some(caught)) => Some(caught),
         (Ok(_), None) => None,
         (Err(error), None) => Some(sim_error_failure(error, run.end_time)),
     };
-    let faults = run
-        .outcome
-        .as_ref()
-        .map(|output| output.faults)
-        .unwrap_or_default();
+    let replay = format!("{} --seed {seed:#018x}", plan.replay_command);
     IterationResult {
         index,
         failure: failure.map(|(kind, origin, reason, time)| Failure {
@@ -135,13 +149,17 @@ pub(crate) fn run_iteration(
         trace_hash: run.trace_hash,
         trace_len: run.trace_len,
         polls: run.polls,
-        faults,
+        faults: run
+            .outcome
+            .as_ref()
+            .map(|output| output.faults)
+            .unwrap_or_default(),
         events: run.events,
         assertions: run_assertions,
     }
 }
 
-fn sim_error_failure(error: &SimError, time: Instant) -> (FailureKind, String, String, Instant) {
+fn sim_error_failure(error: &SimError, time: Instant) -> Caught {
     let kind = match error {
         SimError::Deadlock { .. } => FailureKind::Deadlock,
         SimError::TimeBudgetExceeded { .. } => FailureKind::TimeBudget,
@@ -152,11 +170,7 @@ fn sim_error_failure(error: &SimError, time: Instant) -> (FailureKind, String, S
 }
 
 /// After each step: the first panic, recorded failure or broken invariant.
-fn step_check(
-    world: &mut World,
-    plan: &Plan,
-    state_version: &mut u64,
-) -> Option<(FailureKind, String, String, Instant)> {
+fn step_check(world: &mut World, plan: &Plan, state_version: &mut u64) -> Option<Caught> {
     if let Some(panic) = world.panics.first() {
         let at = panic
             .location
@@ -185,10 +199,7 @@ fn step_check(
     None
 }
 
-fn check_invariants(
-    world: &mut World,
-    plan: &Plan,
-) -> Option<(FailureKind, String, String, Instant)> {
+fn check_invariants(world: &mut World, plan: &Plan) -> Option<Caught> {
     let now = world.now();
     for (name, invariant) in &plan.invariants {
         let verdict = catch_unwind(AssertUnwindSafe(|| {

@@ -16,7 +16,7 @@ mod events;
 mod host;
 pub mod net;
 mod random;
-mod runtime;
+pub(crate) mod runtime;
 mod seed;
 mod select;
 mod task;
