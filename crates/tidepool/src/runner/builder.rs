@@ -1,10 +1,11 @@
 //! `SimulationBuilder`: processes, workloads, seeds, invariants and chaos, then `run`.
 
-use std::collections::BTreeSet;
 use std::future::Future;
 use std::ops::{Range, RangeInclusive};
 use std::sync::Arc;
 use std::time::Duration;
+
+mod validate;
 
 use super::attrition::Attrition;
 use super::campaign;
@@ -478,125 +479,4 @@ impl SimulationBuilder {
         };
         Ok(campaign::run(Arc::new(plan), self.options))
     }
-
-    fn validate(&self) -> Result<(), ConfigError> {
-        match &self.options.seeds {
-            SeedSource::Derived { iterations: 0, .. } => return Err(ConfigError::NoIterations),
-            SeedSource::Explicit(seeds) if seeds.is_empty() => return Err(ConfigError::NoSeeds),
-            _ => {}
-        }
-        if self.options.jobs == 0 {
-            return Err(ConfigError::NoJobs);
-        }
-        if let Some((index, count)) = self.options.shard {
-            if count == 0 || index >= count {
-                return Err(ConfigError::Shard { index, count });
-            }
-        }
-        if self.time_budget.is_zero() {
-            return Err(ConfigError::ZeroTimeBudget);
-        }
-        self.validate_groups()?;
-        if self.zero_workloads {
-            return Err(ConfigError::ZeroWorkloads);
-        }
-        if self.workloads.is_empty() {
-            return Err(ConfigError::NoWorkloads);
-        }
-        if self.groups.is_empty() {
-            return Err(ConfigError::NoProcesses);
-        }
-        let mut names = BTreeSet::new();
-        for (name, _) in &self.invariants {
-            if !names.insert(name) {
-                return Err(ConfigError::DuplicateInvariant(name.clone()));
-            }
-        }
-        if let NetworkChoice::Fixed(config) = &self.network {
-            config.validate()?;
-        }
-        if let Some((min, max)) = self.swizzle {
-            check_bounds("swizzle interval", (min, max))?;
-        }
-        self.validate_attrition()
-    }
-
-    fn validate_groups(&self) -> Result<(), ConfigError> {
-        let mut names = BTreeSet::new();
-        for group in &self.groups {
-            if !names.insert(group.name.as_str()) {
-                return Err(ConfigError::DuplicateGroup(group.name.clone()));
-            }
-            let ProcessCount {
-                min,
-                max,
-                half_open,
-            } = group.count;
-            if max < min || max == usize::MAX {
-                let range = if half_open {
-                    format!("{min}..{}", max.wrapping_add(1))
-                } else {
-                    format!("{min}..={max}")
-                };
-                return Err(ConfigError::EmptyCount {
-                    group: group.name.clone(),
-                    range,
-                });
-            }
-            if max == 0 {
-                return Err(ConfigError::EmptyCount {
-                    group: group.name.clone(),
-                    range: "0".into(),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    fn validate_attrition(&self) -> Result<(), ConfigError> {
-        let Some(attrition) = &self.attrition else {
-            return Ok(());
-        };
-        if attrition.max_dead == 0 {
-            return Err(ConfigError::MaxDeadZero);
-        }
-        if attrition.graceful < 0.0
-            || attrition.crash < 0.0
-            || attrition.graceful + attrition.crash <= 0.0
-        {
-            return Err(ConfigError::AttritionWeights {
-                graceful: attrition.graceful,
-                crash: attrition.crash,
-            });
-        }
-        check_bounds("attrition recovery_delay", attrition.recovery_delay)?;
-        check_bounds("attrition interval", attrition.interval)?;
-        let targeted: Vec<&GroupPlan> = match &attrition.group {
-            Some(name) => {
-                let group = self.groups.iter().find(|group| &group.name == name);
-                vec![group.ok_or_else(|| ConfigError::UnknownAttritionGroup(name.clone()))?]
-            }
-            None => self.groups.iter().collect(),
-        };
-        let group_min: usize = targeted.iter().map(|group| group.count.min).sum();
-        if attrition.max_dead >= group_min && !attrition.allow_all_dead {
-            let group = attrition
-                .group
-                .clone()
-                .unwrap_or_else(|| "(all groups)".to_string());
-            return Err(ConfigError::MaxDeadTooHigh {
-                group,
-                max_dead: attrition.max_dead,
-                group_min,
-            });
-        }
-        Ok(())
-    }
-}
-
-fn check_bounds(what: &'static str, (min, max): (Duration, Duration)) -> Result<(), ConfigError> {
-    if min > max {
-        return Err(ConfigError::Bounds { what, min, max });
-    }
-    Ok(())
 }
