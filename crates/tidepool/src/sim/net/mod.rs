@@ -8,10 +8,13 @@
 //! the [`NetworkConfig`], each drawn from the world's RNG.
 
 mod config;
+mod handshake;
+mod link_state;
 mod links;
 mod listener;
 pub(crate) mod model;
 mod stream;
+mod transfer;
 
 pub use config::{DeadHostConnect, Latency, NetworkConfig, NetworkConfigError};
 pub use links::{

@@ -1,0 +1,158 @@
+//! Opening connections: attempts, arrivals at listeners, backlogs, replies.
+
+use std::io;
+use std::net::SocketAddr;
+use std::task::Waker;
+
+use super::config::DeadHostConnect;
+use super::model::{Conn, ConnectState, fault_code};
+use crate::sim::events::EventKind;
+use crate::sim::trace::TraceKind;
+use crate::sim::world::World;
+
+impl World {
+    /// Starts a connection attempt from `client` to `target`; returns its id.
+    pub(crate) fn net_connect(
+        &mut self,
+        client: u32,
+        local: SocketAddr,
+        target: SocketAddr,
+    ) -> u32 {
+        let server = self.hosts.by_ip(target.ip()).unwrap_or(u32::MAX);
+        let conn = self.net.conns.len() as u32;
+        self.net.conns.push(Conn {
+            hosts: [client, server],
+            addrs: [local, target],
+            dirs: Default::default(),
+            ends: Default::default(),
+            connect: ConnectState::Pending,
+            connect_waker: None,
+        });
+        let latency = if server == u32::MAX {
+            0
+        } else {
+            self.latency_nanos(client, server)
+        };
+        let connect_failure = self.net.config.connect_failure_probability;
+        if server == u32::MAX {
+            // No such host: nothing answers.
+            self.fail_connect(conn, io::ErrorKind::TimedOut);
+        } else if self.fault_fires(connect_failure) {
+            self.net.stats.connect_failures += 1;
+            self.record(TraceKind::Fault, client, fault_code::CONNECT_FAILURE);
+            self.fail_connect(conn, io::ErrorKind::ConnectionRefused);
+        } else {
+            self.maybe_link_faults(client, server);
+            self.schedule(self.now + latency, EventKind::ConnectArrive { conn });
+        }
+        conn
+    }
+
+    pub(super) fn fail_connect(&mut self, conn: u32, kind: io::ErrorKind) {
+        let entry = &mut self.net.conns[conn as usize];
+        entry.connect = ConnectState::Failed(kind);
+        let (client, server) = (entry.hosts[0], entry.hosts[1]);
+        let delay = match kind {
+            io::ErrorKind::TimedOut => crate::sim::net::nanos(self.net.config.connect_timeout),
+            _ if server == u32::MAX => 0,
+            _ => self.latency_nanos(server, client),
+        };
+        self.schedule(self.now + delay, EventKind::ConnectReply { conn });
+    }
+
+    pub(super) fn on_connect_arrive(&mut self, conn: u32) {
+        let entry = &self.net.conns[conn as usize];
+        let (client, server, port) = (entry.hosts[0], entry.hosts[1], entry.addrs[1].port());
+        if self.net.link(client, server).partitioned {
+            return self.fail_connect(conn, io::ErrorKind::TimedOut);
+        }
+        let clogged_until = self.net.link(client, server).clogged_until;
+        if clogged_until > self.now {
+            return self.schedule(clogged_until, EventKind::ConnectArrive { conn });
+        }
+        if !self.hosts.get(server).alive {
+            let kind = match self.net.config.dead_host_connect {
+                DeadHostConnect::Refuse => io::ErrorKind::ConnectionRefused,
+                DeadHostConnect::Hang => io::ErrorKind::TimedOut,
+            };
+            self.record(TraceKind::NetRefuse, server, port as u64);
+            return self.fail_connect(conn, kind);
+        }
+        let backlog_max = self.net.config.accept_backlog;
+        let Some(listener) = self.net.listeners.get_mut(&(server, port)) else {
+            self.record(TraceKind::NetRefuse, server, port as u64);
+            return self.fail_connect(conn, io::ErrorKind::ConnectionRefused);
+        };
+        if listener.backlog.len() >= backlog_max {
+            self.record(TraceKind::NetRefuse, server, port as u64);
+            return self.fail_connect(conn, io::ErrorKind::ConnectionRefused);
+        }
+        listener.backlog.push_back(conn);
+        if let Some(waker) = listener.waker.take() {
+            waker.wake();
+        }
+        self.net.conns[conn as usize].connect = ConnectState::Accepted;
+        self.record(TraceKind::NetConnect, conn, port as u64);
+        let latency = self.latency_nanos(server, client);
+        self.schedule(self.now + latency, EventKind::ConnectReply { conn });
+    }
+
+    pub(super) fn on_connect_reply(&mut self, conn: u32) {
+        let entry = &mut self.net.conns[conn as usize];
+        entry.connect = match entry.connect {
+            ConnectState::Accepted => ConnectState::Answered(Ok(())),
+            ConnectState::Failed(kind) => ConnectState::Answered(Err(kind)),
+            other => other,
+        };
+        if let Some(waker) = entry.connect_waker.take() {
+            waker.wake();
+        }
+    }
+
+    /// The answer to a connection attempt, or `None` (waker stored) while it travels.
+    pub(crate) fn poll_connect(
+        &mut self,
+        conn: u32,
+        waker: &Waker,
+    ) -> Option<Result<(), io::ErrorKind>> {
+        let entry = &mut self.net.conns[conn as usize];
+        match entry.connect {
+            ConnectState::Answered(result) => Some(result),
+            _ => {
+                entry.connect_waker = Some(waker.clone());
+                None
+            }
+        }
+    }
+
+    /// The next queued connection of a listener, or `None` (waker stored).
+    pub(crate) fn poll_accept(&mut self, host: u32, port: u16, waker: &Waker) -> Option<u32> {
+        let listener = self.net.listeners.get_mut(&(host, port))?;
+        match listener.backlog.pop_front() {
+            Some(conn) => Some(conn),
+            None => {
+                listener.waker = Some(waker.clone());
+                None
+            }
+        }
+    }
+
+    /// Removes a listener; connections queued at it are reset.
+    pub(crate) fn close_listener(&mut self, host: u32, port: u16, id: u64) {
+        let Some(listener) = self.net.listeners.get(&(host, port)) else {
+            return;
+        };
+        if listener.id != id {
+            return;
+        }
+        let listener = self
+            .net
+            .listeners
+            .remove(&(host, port))
+            .expect("checked above");
+        for conn in listener.backlog {
+            self.send_reset(conn, 1);
+            self.net.conns[conn as usize].ends[1].closed = true;
+        }
+    }
+}

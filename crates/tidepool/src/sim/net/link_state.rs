@@ -1,0 +1,121 @@
+//! Links between hosts: partitions, clogs and extra latency, and the
+//! deliveries they stall.
+
+use super::config::NetworkConfig;
+use super::model::fault_code;
+use crate::sim::events::EventKind;
+use crate::sim::trace::TraceKind;
+use crate::sim::world::World;
+
+impl World {
+    /// Random clogs and partitions, drawn per message sent.
+    pub(super) fn maybe_link_faults(&mut self, source: u32, target: u32) {
+        let (clog, partition) = (
+            self.net.config.clog_probability,
+            self.net.config.partition_probability,
+        );
+        if self.fault_fires(clog) {
+            let duration = self.sample_duration(|config| &config.clog_duration);
+            self.clog_pair(source, target, duration);
+        }
+        if self.fault_fires(partition) {
+            let duration = self.sample_duration(|config| &config.partition_duration);
+            self.partition_link(source, target);
+            self.partition_link(target, source);
+            self.schedule(
+                self.now + duration,
+                EventKind::HealPair {
+                    a: source,
+                    b: target,
+                },
+            );
+        }
+    }
+
+    pub(super) fn sample_duration(
+        &mut self,
+        pick: impl Fn(&NetworkConfig) -> &super::Latency,
+    ) -> u64 {
+        let rng = &mut self.rng;
+        pick(&self.net.config).sample_nanos(|| rand_core::RngCore::next_u64(rng))
+    }
+
+    /// Blocks traffic from `source` to `target` until healed.
+    pub(crate) fn partition_link(&mut self, source: u32, target: u32) {
+        self.net.stats.partitions += 1;
+        self.record(TraceKind::Fault, source, fault_code::PARTITION);
+        self.net.link_mut(source, target).partitioned = true;
+    }
+
+    /// Lifts the partitions between `a` and `b`, both ways.
+    pub(crate) fn heal_pair(&mut self, a: u32, b: u32) {
+        for (source, target) in [(a, b), (b, a)] {
+            if let Some(link) = self.net.links.get_mut(&(source, target)) {
+                if link.partitioned {
+                    link.partitioned = false;
+                    self.record(TraceKind::Fault, source, fault_code::HEAL);
+                }
+            }
+        }
+        self.release_stalled();
+    }
+
+    /// Lifts every partition and clog.
+    pub(crate) fn heal_all(&mut self) {
+        for link in self.net.links.values_mut() {
+            link.partitioned = false;
+            link.clogged_until = 0;
+        }
+        self.record(TraceKind::Fault, 0, fault_code::HEAL);
+        self.release_stalled();
+    }
+
+    /// Stalls both directions between `a` and `b` for `duration_nanos`.
+    pub(crate) fn clog_pair(&mut self, a: u32, b: u32, duration_nanos: u64) {
+        self.net.stats.clogs += 1;
+        self.record(TraceKind::Fault, a, fault_code::CLOG);
+        let until = self.now + duration_nanos;
+        for (source, target) in [(a, b), (b, a)] {
+            let link = self.net.link_mut(source, target);
+            link.clogged_until = link.clogged_until.max(until);
+        }
+        self.schedule(until, EventKind::Unclog);
+    }
+
+    /// Ends the clogs between `a` and `b` now.
+    pub(crate) fn unclog_pair(&mut self, a: u32, b: u32) {
+        for (source, target) in [(a, b), (b, a)] {
+            if let Some(link) = self.net.links.get_mut(&(source, target)) {
+                link.clogged_until = 0;
+            }
+        }
+        self.release_stalled();
+    }
+
+    pub(crate) fn set_extra_latency(&mut self, a: u32, b: u32, extra_nanos: u64) {
+        self.net.link_mut(a, b).extra_latency_nanos = extra_nanos;
+        self.net.link_mut(b, a).extra_latency_nanos = extra_nanos;
+    }
+
+    /// Reschedules the stalled directions whose links are open again.
+    pub(super) fn release_stalled(&mut self) {
+        let now = self.now;
+        let stalled = std::mem::take(&mut self.net.stalled);
+        for (conn, end) in stalled {
+            let hosts = self.net.conns[conn as usize].hosts;
+            let end = end as usize;
+            if self.net.blocked(hosts[end], hosts[1 - end], now) {
+                self.net.stalled.push((conn, end as u8));
+                continue;
+            }
+            self.net.conns[conn as usize].dirs[end].stalled = false;
+            self.schedule(
+                now,
+                EventKind::Deliver {
+                    conn,
+                    dir: end as u8,
+                },
+            );
+        }
+    }
+}
