@@ -67,3 +67,21 @@ pub fn seen_incarnations_were_booted(state: &StateView<'_>) -> Result<(), String
     }
     Ok(())
 }
+
+/// The guide's chapters, so that `cargo test -p sim-kv --doc` compiles and runs
+/// every Rust block in them that is not an excerpt (`sims/kv/tests/guide.rs`
+/// checks the excerpts).
+#[cfg(doctest)]
+mod guide {
+    #[doc = include_str!("../../../docs/guide/01-your-first-simulation.md")]
+    struct YourFirstSimulation;
+
+    #[doc = include_str!("../../../docs/guide/02-defining-a-process.md")]
+    struct DefiningAProcess;
+
+    #[doc = include_str!("../../../docs/guide/03-writing-a-workload.md")]
+    struct WritingAWorkload;
+
+    #[doc = include_str!("../../../docs/guide/04-configuring-the-simulation-builder.md")]
+    struct ConfiguringTheSimulationBuilder;
+}
