@@ -84,4 +84,7 @@ mod guide {
 
     #[doc = include_str!("../../../docs/guide/04-configuring-the-simulation-builder.md")]
     struct ConfiguringTheSimulationBuilder;
+
+    #[doc = include_str!("../../../docs/guide/05-running-and-observing.md")]
+    struct RunningAndObserving;
 }
