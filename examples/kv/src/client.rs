@@ -9,10 +9,20 @@ use futures_util::{SinkExt, StreamExt};
 use tidepool::providers::{NetworkProvider, Providers, TimeProvider};
 use tokio_util::codec::Framed;
 
+use crate::Bugs;
 use crate::protocol::{ClientCodec, ProtocolError, Reply, Request};
 
 /// Default of [`KvClient::timeout`].
 pub const REQUEST_TIMEOUT_DEFAULT: Duration = Duration::from_secs(5);
+
+/// Attempts of one request under the planted bug `retry_after_lost_reply`.
+const RETRY_ATTEMPTS_MAX: u32 = 3;
+/// How long a timed-out SET waits before the planted bug `resend_stale_set`
+/// sends it again.
+const STALE_SET_RESEND_DELAY: Duration = Duration::from_secs(1);
+/// Timed-out SETs kept for the planted bug `resend_stale_set`; older ones are
+/// forgotten.
+const STALE_SETS_MAX: usize = 8;
 
 type StreamOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpStream;
 
@@ -44,6 +54,9 @@ pub struct KvClient<P: Providers> {
     server: SocketAddr,
     timeout: Duration,
     connection: Option<Framed<StreamOf<P>, ClientCodec>>,
+    bugs: Bugs,
+    /// Timed-out SETs and when they failed, under the planted bug `resend_stale_set`.
+    stale_sets: Vec<(Request, tidepool::time::Instant)>,
 }
 
 impl<P: Providers> std::fmt::Debug for KvClient<P> {
@@ -65,6 +78,8 @@ impl<P: Providers> KvClient<P> {
             server,
             timeout: REQUEST_TIMEOUT_DEFAULT,
             connection: None,
+            bugs: Bugs::default(),
+            stale_sets: Vec::new(),
         }
     }
 
@@ -88,6 +103,13 @@ impl<P: Providers> KvClient<P> {
     /// Sets the time each request may take, connecting included.
     pub fn with_timeout(mut self, timeout: Duration) -> KvClient<P> {
         self.timeout = timeout;
+        self
+    }
+
+    /// Plants the client's bugs of `bugs` (the server's are ignored here).
+    /// Default: none.
+    pub fn with_bugs(mut self, bugs: Bugs) -> KvClient<P> {
+        self.bugs = bugs;
         self
     }
 
@@ -155,6 +177,21 @@ impl<P: Providers> KvClient<P> {
     /// do not reuse a client after cancelling one of its requests.
     pub async fn request(&mut self, request: Request) -> Result<Reply, ClientError> {
         request.validate().map_err(ClientError::InvalidRequest)?;
+        if !(self.bugs.retry_after_lost_reply || self.bugs.resend_stale_set) {
+            return self.attempt(request).await;
+        }
+        let mut result = self.attempt(request.clone()).await;
+        if self.bugs.retry_after_lost_reply {
+            result = self.retry_lost_reply(&request, result).await;
+        }
+        if self.bugs.resend_stale_set {
+            self.resend_stale_sets(request, &result).await;
+        }
+        result
+    }
+
+    /// One try of `request`, dropping the connection when it fails.
+    async fn attempt(&mut self, request: Request) -> Result<Reply, ClientError> {
         let time = self.providers.time().clone();
         let result = match time.timeout(self.timeout, self.exchange(request)).await {
             Ok(result) => result,
@@ -164,6 +201,52 @@ impl<P: Providers> KvClient<P> {
             self.connection = None;
         }
         result
+    }
+
+    /// The planted bug `retry_after_lost_reply`: sends `request` again while
+    /// its reply is lost, as if every request were idempotent, and returns the
+    /// last reply. A DELETE that was applied then answers `NotFound`.
+    async fn retry_lost_reply(
+        &mut self,
+        request: &Request,
+        mut result: Result<Reply, ClientError>,
+    ) -> Result<Reply, ClientError> {
+        for _ in 1..RETRY_ATTEMPTS_MAX {
+            match &result {
+                Err(error) if error.may_have_applied() => {
+                    result = self.attempt(request.clone()).await;
+                }
+                _ => break,
+            }
+        }
+        result
+    }
+
+    /// The planted bug `resend_stale_set`: remembers a SET that timed out, and
+    /// once it is old enough sends it again after the next request that got a
+    /// reply, although a newer SET of its key may have gone through since.
+    async fn resend_stale_sets(&mut self, request: Request, result: &Result<Reply, ClientError>) {
+        let now = self.providers.now();
+        match result {
+            Err(ClientError::Timeout { .. }) if matches!(request, Request::Set { .. }) => {
+                if self.stale_sets.len() == STALE_SETS_MAX {
+                    self.stale_sets.remove(0);
+                }
+                self.stale_sets.push((request, now));
+                return;
+            }
+            Err(_) => return,
+            Ok(_) => {}
+        }
+        let due = |failed_at: tidepool::time::Instant| failed_at + STALE_SET_RESEND_DELAY <= now;
+        let (resend, keep) = std::mem::take(&mut self.stale_sets)
+            .into_iter()
+            .partition(|(_, failed_at)| due(*failed_at));
+        self.stale_sets = keep;
+        for (stale, _) in resend {
+            // Whatever happens to it, it is not retried again.
+            let _ = self.attempt(stale).await;
+        }
     }
 
     async fn exchange(&mut self, request: Request) -> Result<Reply, ClientError> {

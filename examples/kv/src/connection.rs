@@ -1,23 +1,33 @@
 //! `Connection`: one client connection of the server, on its own task.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
+use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
 use tidepool::Shutdown;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_util::codec::{Decoder, Framed};
+use tidepool::providers::Providers;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio_util::codec::{Decoder, Encoder, Framed};
 
-use crate::protocol::{ProtocolError, Reply, Request, Response, ServerCodec};
+use crate::protocol::{
+    FRAME_BYTES_MAX, LENGTH_PREFIX_BYTES, ProtocolError, Reply, Request, Response, ServerCodec,
+};
 use crate::store::Store;
 
+/// How long an append to the write-ahead journal takes, in the planted bug
+/// `lost_update_across_await` (the correct server keeps no journal).
+const JOURNAL_APPEND_DELAY: Duration = Duration::from_millis(1);
+
 /// What one connection task knows: the store, the incarnation it answers
-/// with, the shutdown signal, and its peer (for logs).
-#[derive(Clone, Debug)]
-pub(crate) struct Connection {
+/// with, the shutdown signal, its peer (for logs), and the providers.
+#[derive(Clone)]
+pub(crate) struct Connection<P> {
     pub(crate) store: Store,
     pub(crate) incarnation: u64,
     pub(crate) shutdown: Shutdown,
     pub(crate) peer: SocketAddr,
+    pub(crate) providers: P,
 }
 
 /// Why a connection ended without an error.
@@ -27,16 +37,24 @@ enum End {
     Shutdown,
 }
 
-impl Connection {
+impl<P: Providers> Connection<P> {
     /// Answers requests until the peer closes, the server shuts down, or the
     /// peer breaks the protocol; then closes the connection.
     pub(crate) async fn serve<S>(self, stream: S)
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
+        if self.store.bugs().one_read_one_request {
+            return self.serve_one_read_per_request(stream).await;
+        }
         let mut framed = Framed::new(stream, ServerCodec);
         match self.answer(&mut framed).await {
             Ok(End::PeerClosed) => tracing::debug!(peer = %self.peer, "peer closed"),
+            Ok(End::Shutdown) if self.store.bugs().drain_acks_dropped_writes => {
+                if let Err(error) = self.serve_while_draining(&mut framed).await {
+                    tracing::debug!(peer = %self.peer, %error, "draining failed");
+                }
+            }
             Ok(End::Shutdown) => tracing::debug!(peer = %self.peer, "closed for shutdown"),
             Err(error) => {
                 tracing::warn!(peer = %self.peer, %error, "closing connection");
@@ -63,7 +81,7 @@ impl Connection {
                     return Ok(End::Shutdown);
                 }
                 Some(None) => return Ok(End::PeerClosed),
-                Some(Some(Ok(request))) => framed.send(self.reply(request)).await?,
+                Some(Some(Ok(request))) => framed.send(self.reply(request).await).await?,
                 Some(Some(Err(error))) => {
                     self.refuse(framed, &error).await;
                     return Err(error);
@@ -83,7 +101,7 @@ impl Connection {
     {
         // Bounded by the buffer: each decoded request consumes its bytes.
         while let Some(request) = ServerCodec.decode(framed.read_buffer_mut())? {
-            framed.feed(self.reply(request)).await?;
+            framed.feed(self.reply(request).await).await?;
         }
         framed.flush().await
     }
@@ -105,10 +123,81 @@ impl Connection {
         }
     }
 
-    fn reply(&self, request: Request) -> Reply {
+    async fn reply(&self, request: Request) -> Reply {
+        let response = match request {
+            Request::Set { key, value } if self.store.bugs().lost_update_across_await => {
+                let journal = self.providers.sleep(JOURNAL_APPEND_DELAY);
+                self.store.set_through_copy(key, value, journal).await
+            }
+            request => self.store.apply(request),
+        };
         Reply {
             incarnation: self.incarnation,
-            response: self.store.apply(request),
+            response,
+        }
+    }
+
+    /// The planted bug `drain_acks_dropped_writes`: after the shutdown signal,
+    /// serves on until the peer leaves, and acknowledges SETs and DELETEs
+    /// without applying them, since the data dies with the process anyway.
+    async fn serve_while_draining<S>(
+        &self,
+        framed: &mut Framed<S, ServerCodec>,
+    ) -> Result<(), ProtocolError>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        // Ends with the stream, or when the process is killed at the end of
+        // its grace period.
+        while let Some(request) = framed.next().await.transpose()? {
+            let reply = match request {
+                Request::Get { .. } => self.reply(request).await,
+                Request::Set { .. } | Request::Delete { .. } => Reply {
+                    incarnation: self.incarnation,
+                    response: Response::Ok,
+                },
+            };
+            framed.send(reply).await?;
+        }
+        Ok(())
+    }
+
+    /// The planted bug `one_read_one_request`: a hand-rolled loop that takes
+    /// each read for one whole request, and refuses a request that arrives
+    /// split across reads.
+    async fn serve_one_read_per_request<S>(&self, mut stream: S)
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let mut request_bytes = BytesMut::with_capacity(LENGTH_PREFIX_BYTES + FRAME_BYTES_MAX);
+        let mut reply_bytes = BytesMut::new();
+        // Ends with the stream, the shutdown signal or the first refusal.
+        loop {
+            request_bytes.clear();
+            let read = tidepool::select! {
+                read = stream.read_buf(&mut request_bytes) => read,
+                () = self.shutdown.requested() => return,
+            };
+            if !matches!(read, Ok(count) if count > 0) {
+                return;
+            }
+            let (reply, refused) = match ServerCodec.decode(&mut request_bytes) {
+                Ok(Some(request)) => (self.reply(request).await, false),
+                Ok(None) => (self.refusal("frame cut short"), true),
+                Err(error) => (self.refusal(&error.to_string()), true),
+            };
+            reply_bytes.clear();
+            let encoded = ServerCodec.encode(reply, &mut reply_bytes);
+            if encoded.is_err() || stream.write_all(&reply_bytes).await.is_err() || refused {
+                return;
+            }
+        }
+    }
+
+    fn refusal(&self, why: &str) -> Reply {
+        Reply {
+            incarnation: self.incarnation,
+            response: Response::error(format!("malformed request: {why}")),
         }
     }
 }

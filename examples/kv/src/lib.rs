@@ -17,6 +17,7 @@ mod bugs;
 mod client;
 mod config;
 mod connection;
+mod host_cache;
 mod model;
 pub mod protocol;
 mod server;

@@ -132,6 +132,16 @@ impl ServerModel {
         self.unconfirmed.push((key, value));
     }
 
+    /// A write of `value` to `key` that got no reply can no longer land (it
+    /// either landed or never will): `key` may hold it now, but it lurks no
+    /// more, so a later acknowledged write or read rules it out.
+    pub(crate) fn settle(&mut self, key: usize, value: Value) {
+        let model = &mut self.keys[key];
+        if model.lurking.remove(&value) {
+            model.now.insert(value);
+        }
+    }
+
     /// Every value `key` may show, for failure details.
     pub(crate) fn possible(&self, key: usize) -> Vec<Value> {
         let model = &self.keys[key];
@@ -194,6 +204,22 @@ mod tests {
             "may have reached incarnation 2"
         );
         assert!(!model.read(0, value("kept?")));
+    }
+
+    #[test]
+    fn a_settled_write_may_have_landed_but_lands_no_later() {
+        let mut model = ServerModel::new(1);
+        model.observe(1);
+        model.set(0, Bytes::from("old"));
+        model.unknown_write(0, value("lost"));
+        model.set(0, Bytes::from("new"));
+        model.settle(0, value("lost"));
+        assert!(
+            model.read(0, value("lost")),
+            "landed before the settling reply"
+        );
+        model.set(0, Bytes::from("newer"));
+        assert!(!model.read(0, value("lost")), "lands after a newer SET");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use tidepool::{BoxError, Process, ProcessContext};
 use tokio::sync::{Semaphore, watch};
 
 use crate::connection::Connection;
+use crate::host_cache::HostCache;
 use crate::store::Store;
 use crate::{BoundAddress, KvConfig};
 
@@ -145,6 +146,20 @@ impl KvServer {
         }
     }
 
+    /// The store as a connection sees it: under the planted bug
+    /// `cache_survives_reboot`, reading through a cache in the host's memory
+    /// (the simulation's shared state; none outside a simulation).
+    fn connection_store<P: Providers>(&self, ctx: &ProcessContext<P>, store: &Store) -> Store {
+        let store = store.clone();
+        if !self.config.bugs.cache_survives_reboot {
+            return store;
+        }
+        match ctx.state() {
+            Some(state) => store.with_host_cache(HostCache::new(ctx.address(), state)),
+            None => store,
+        }
+    }
+
     /// Serves `stream` on a task of its own, or closes it when the server already
     /// serves as many connections as it may.
     fn admit<P: Providers>(
@@ -160,10 +175,11 @@ impl KvServer {
             return;
         };
         let connection = Connection {
-            store: store.clone(),
+            store: self.connection_store(ctx, store),
             incarnation: ctx.incarnation(),
             shutdown: ctx.shutdown().clone(),
             peer,
+            providers: ctx.providers().clone(),
         };
         let _detached = ctx
             .providers()

@@ -1,11 +1,13 @@
 //! `Store`: the server's in-memory map, shared by its connection tasks.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 
 use crate::Bugs;
+use crate::host_cache::HostCache;
 use crate::protocol::{Request, Response};
 
 /// The keys and values of one server incarnation; lost when it stops.
@@ -13,51 +15,167 @@ use crate::protocol::{Request, Response};
 /// A `BTreeMap`, so that anything that walks it does so in one order on every run.
 #[derive(Clone, Debug)]
 pub(crate) struct Store {
-    map: Arc<Mutex<BTreeMap<Bytes, Bytes>>>,
+    entries: Arc<Mutex<Entries>>,
     keys_max: usize,
     bugs: Bugs,
+    /// The read cache of the planted bug `cache_survives_reboot`.
+    host_cache: Option<HostCache>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    map: BTreeMap<Bytes, Bytes>,
+    /// Deleted keys still in `map`, under the planted bug `delete_hides_only_from_get`.
+    tombstones: BTreeSet<Bytes>,
+    /// The last GET's key checksum and answer, under the planted bug
+    /// `read_memo_weak_key_check`.
+    memo: Option<(u8, Response)>,
 }
 
 impl Store {
     pub(crate) fn new(keys_max: usize, bugs: Bugs) -> Store {
         Store {
-            map: Arc::default(),
+            entries: Arc::default(),
             keys_max,
             bugs,
+            host_cache: None,
         }
+    }
+
+    /// The same store, its GETs read through `host_cache` (a planted bug).
+    pub(crate) fn with_host_cache(mut self, host_cache: HostCache) -> Store {
+        self.host_cache = Some(host_cache);
+        self
+    }
+
+    /// The planted bugs the store was made with.
+    pub(crate) fn bugs(&self) -> Bugs {
+        self.bugs
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Entries> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Applies `request` and says what to answer.
     pub(crate) fn apply(&self, request: Request) -> Response {
         // Never held across an await: every request is applied at once.
-        let mut map = self
-            .map
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut entries = self.lock();
         match request {
-            Request::Get { key } => match map.get(&key) {
-                Some(value) => Response::Value(value.clone()),
-                None => Response::NotFound,
-            },
-            Request::Set { key, value } => {
-                if self.bugs.ack_set_without_store {
-                    return Response::Ok;
-                }
-                if map.len() >= self.keys_max && !map.contains_key(&key) {
-                    return Response::error(format!(
-                        "store is full: {} keys, the limit is {}",
-                        map.len(),
-                        self.keys_max
-                    ));
-                }
-                map.insert(key, value);
-                Response::Ok
-            }
-            Request::Delete { key } => match map.remove(&key) {
-                Some(_) => Response::Ok,
-                None => Response::NotFound,
-            },
+            Request::Get { key } => self.get(&mut entries, key),
+            Request::Set { key, value } => self.set(&mut entries, key, value),
+            Request::Delete { key } => self.delete(&mut entries, key),
         }
+    }
+
+    fn get(&self, entries: &mut Entries, key: Bytes) -> Response {
+        if self.bugs.read_memo_weak_key_check {
+            return self.get_through_memo(entries, key);
+        }
+        if let Some(value) = self.host_cache.and_then(|cache| cache.get(&key)) {
+            return Response::Value(value);
+        }
+        if entries.tombstones.contains(&key) {
+            return Response::NotFound;
+        }
+        match entries.map.get(&key) {
+            Some(value) => {
+                if let Some(cache) = self.host_cache {
+                    cache.put(key, value.clone());
+                }
+                Response::Value(value.clone())
+            }
+            None => Response::NotFound,
+        }
+    }
+
+    /// The planted bug `read_memo_weak_key_check`: the memo is matched by a
+    /// checksum that two keys can share.
+    fn get_through_memo(&self, entries: &mut Entries, key: Bytes) -> Response {
+        let checksum = key.iter().fold(0u8, |sum, byte| sum.wrapping_add(*byte));
+        if let Some((memo_checksum, response)) = &entries.memo {
+            if *memo_checksum == checksum {
+                return response.clone();
+            }
+        }
+        let response = match entries.map.get(&key) {
+            Some(value) => Response::Value(value.clone()),
+            None => Response::NotFound,
+        };
+        entries.memo = Some((checksum, response.clone()));
+        response
+    }
+
+    fn set(&self, entries: &mut Entries, key: Bytes, value: Bytes) -> Response {
+        if self.bugs.ack_set_without_store {
+            return Response::Ok;
+        }
+        if let Some(refusal) = self.refuse_new_key(entries, &key) {
+            return refusal;
+        }
+        entries.memo = None;
+        entries.tombstones.remove(&key);
+        if let Some(cache) = self.host_cache {
+            cache.put(key.clone(), value.clone());
+        }
+        entries.map.insert(key, value);
+        Response::Ok
+    }
+
+    fn refuse_new_key(&self, entries: &Entries, key: &Bytes) -> Option<Response> {
+        let keys = entries.map.len();
+        if keys >= self.keys_max && !entries.map.contains_key(key) {
+            return Some(Response::error(format!(
+                "store is full: {keys} keys, the limit is {}",
+                self.keys_max
+            )));
+        }
+        None
+    }
+
+    fn delete(&self, entries: &mut Entries, key: Bytes) -> Response {
+        entries.memo = None;
+        if let Some(cache) = self.host_cache {
+            cache.remove(&key);
+        }
+        if self.bugs.delete_hides_only_from_get {
+            // The planted bug: the tombstone is not consulted here.
+            if !entries.map.contains_key(&key) {
+                return Response::NotFound;
+            }
+            entries.tombstones.insert(key);
+            return Response::Ok;
+        }
+        match entries.map.remove(&key) {
+            Some(_) => Response::Ok,
+            None => Response::NotFound,
+        }
+    }
+
+    /// The planted bug `lost_update_across_await`: a SET in two steps, a copy
+    /// of the map with the new value, then, after `journal` (an append to a
+    /// write-ahead journal), the copy written back over whatever other
+    /// connections stored meanwhile.
+    pub(crate) async fn set_through_copy(
+        &self,
+        key: Bytes,
+        value: Bytes,
+        journal: impl Future<Output = ()>,
+    ) -> Response {
+        let copy = {
+            let entries = self.lock();
+            if let Some(refusal) = self.refuse_new_key(&entries, &key) {
+                return refusal;
+            }
+            let mut copy = entries.map.clone();
+            copy.insert(key, value);
+            copy
+        };
+        journal.await;
+        self.lock().map = copy;
+        Response::Ok
     }
 }
 
@@ -110,11 +228,38 @@ mod tests {
 
     #[test]
     fn the_planted_bug_acknowledges_a_set_it_drops() {
-        let bugs = Bugs {
-            ack_set_without_store: true,
-        };
+        let bugs = Bugs::only("ack_set_without_store").unwrap();
         let store = Store::new(10, bugs);
         assert_eq!(store.apply(set("a", "1")), Response::Ok);
         assert_eq!(store.apply(get("a")), Response::NotFound);
+    }
+
+    #[test]
+    fn the_planted_tombstone_bug_finds_a_deleted_key_again() {
+        let store = Store::new(10, Bugs::only("delete_hides_only_from_get").unwrap());
+        assert_eq!(store.apply(set("a", "1")), Response::Ok);
+        assert_eq!(store.apply(delete("a")), Response::Ok);
+        assert_eq!(store.apply(get("a")), Response::NotFound);
+        assert_eq!(store.apply(delete("a")), Response::Ok, "the planted bug");
+    }
+
+    #[test]
+    fn the_planted_memo_bug_answers_for_a_key_with_the_same_checksum() {
+        let store = Store::new(10, Bugs::only("read_memo_weak_key_check").unwrap());
+        assert_eq!(store.apply(set("c0-k3", "mine")), Response::Ok);
+        assert_eq!(
+            store.apply(get("c0-k3")),
+            Response::Value(Bytes::from("mine"))
+        );
+        assert_eq!(
+            store.apply(get("c1-k2")),
+            Response::Value(Bytes::from("mine")),
+            "the planted bug"
+        );
+        assert_eq!(store.apply(set("c1-k2", "yours")), Response::Ok);
+        assert_eq!(
+            store.apply(get("c1-k2")),
+            Response::Value(Bytes::from("yours"))
+        );
     }
 }

@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use tidepool::providers::{Providers, SimProviders};
+use tidepool::time::Instant;
 use tidepool::{BoxError, Workload, WorkloadContext};
 
-use crate::model::{Incarnation, ServerModel};
+use crate::model::{Incarnation, ServerModel, Value};
 use crate::protocol::Response;
-use crate::{ClientError, KvClient, Reply};
+use crate::{Bugs, ClientError, KvClient, Reply};
 
 /// Shared-state key under which workloads publish the highest incarnation
 /// they have seen of each server (a `BTreeMap<SocketAddr, u64>`).
@@ -80,6 +81,17 @@ pub struct KvWorkloadConfig {
     pub check_attempts_max: u32,
     /// The pause between two attempts of a final read. Default: [`CHECK_RETRY_DELAY_DEFAULT`].
     pub check_retry_delay: Duration,
+    /// The longest a message takes between a client and a server over a link
+    /// that is not blocked: at least the network's longest latency (with any
+    /// extra latency injected). With it, a write that got no reply stops
+    /// lurking once a request sent this long after the failure gets a reply:
+    /// that request crossed the same link, so any byte of the lost write has
+    /// reached the server before it (a blocked link releases its stalled
+    /// bytes when it opens), and the server applied it at once, or never.
+    /// `None`: a lost write may land at any later moment. Default: `None`.
+    pub delivery_max: Option<Duration>,
+    /// Planted client bugs, given to every [`KvClient`]. Default: none.
+    pub client_bugs: Bugs,
 }
 
 impl Default for KvWorkloadConfig {
@@ -94,6 +106,8 @@ impl Default for KvWorkloadConfig {
             request_timeout: WORKLOAD_REQUEST_TIMEOUT_DEFAULT,
             check_attempts_max: CHECK_ATTEMPTS_MAX_DEFAULT,
             check_retry_delay: CHECK_RETRY_DELAY_DEFAULT,
+            delivery_max: None,
+            client_bugs: Bugs::default(),
         }
     }
 }
@@ -142,6 +156,9 @@ struct Server {
     address: SocketAddr,
     client: KvClient<SimProviders>,
     model: ServerModel,
+    /// Writes without a reply that may still land, and when they failed
+    /// (the latest, for a value written more than once).
+    lurking_since: BTreeMap<(usize, Value), Instant>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -195,8 +212,10 @@ impl Workload for KvWorkload {
             .map(|&address| Server {
                 address,
                 client: KvClient::new(ctx.providers(), address)
-                    .with_timeout(self.config.request_timeout),
+                    .with_timeout(self.config.request_timeout)
+                    .with_bugs(self.config.client_bugs),
                 model: ServerModel::new(self.config.keys),
+                lurking_since: BTreeMap::new(),
             })
             .collect();
         Ok(())
@@ -242,22 +261,41 @@ impl KvWorkload {
     async fn perform(&mut self, ctx: &WorkloadContext, server: usize, key: usize, op: Operation) {
         self.performed += 1;
         let name = self.keys[key].clone();
+        let value = matches!(op, Operation::Set).then(|| self.random_value(ctx));
+        let delivery_max = self.config.delivery_max;
+        let target = &mut self.servers[server];
+        let sent_at = ctx.providers().now();
+        let result = match &value {
+            None if matches!(op, Operation::Get) => target.client.get(name.clone()).await,
+            None => target.client.delete(name.clone()).await,
+            Some(value) => target.client.set(name.clone(), value.clone()).await,
+        };
+        log_operation(
+            ctx.client_id(),
+            target.address,
+            op,
+            &name,
+            value.as_ref(),
+            &result,
+        );
+        let timed_out = matches!(result, Err(ClientError::Timeout { .. }));
+        tidepool::assert_sometimes!(timed_out, "a request times out");
+        let replied = result.is_ok();
+        let lost = result.as_ref().is_err_and(ClientError::may_have_applied);
         match op {
             Operation::Get => {
-                let result = self.servers[server].client.get(name).await;
-                if let Some(response) = self.servers[server].take_reply(result) {
-                    self.servers[server].check_get(key, &response, false);
+                if let Some(response) = target.take_reply(result) {
+                    target.check_get(key, &response, false);
                 }
             }
-            Operation::Set => {
-                let value = self.random_value(ctx);
-                let result = self.servers[server].client.set(name, value.clone()).await;
-                self.servers[server].on_set(key, value, result);
-            }
-            Operation::Delete => {
-                let result = self.servers[server].client.delete(name).await;
-                self.servers[server].on_delete(key, result);
-            }
+            Operation::Set => target.on_set(key, value.clone().unwrap_or_default(), result),
+            Operation::Delete => target.on_delete(key, result),
+        }
+        if lost && !matches!(op, Operation::Get) {
+            target.lurk(key, value, ctx.providers().now());
+        }
+        if replied {
+            target.settle_lurking(sent_at, delivery_max);
         }
     }
 
@@ -271,13 +309,24 @@ impl KvWorkload {
         let name = self.keys[key].clone();
         let mut last_error = None;
         for _ in 0..self.config.check_attempts_max {
+            let sent_at = ctx.providers().now();
             let result = self.servers[server].client.get(name.clone()).await;
+            let address = self.servers[server].address;
+            log_operation(
+                ctx.client_id(),
+                address,
+                Operation::Get,
+                &name,
+                None,
+                &result,
+            );
             match result {
                 Ok(reply) => {
                     let target = &mut self.servers[server];
                     if let Some(response) = target.take_reply(Ok(reply)) {
                         target.check_get(key, &response, true);
                     }
+                    target.settle_lurking(sent_at, self.config.delivery_max);
                     return Ok(());
                 }
                 Err(error) => last_error = Some(error),
@@ -300,7 +349,63 @@ impl KvWorkload {
     }
 }
 
+/// One operation and its outcome, for `--seed` replays to read as a story.
+fn log_operation(
+    client: usize,
+    server: SocketAddr,
+    op: Operation,
+    key: &Bytes,
+    value: Option<&Bytes>,
+    result: &Result<Reply, ClientError>,
+) {
+    match result {
+        Ok(reply) => tracing::debug!(
+            client,
+            %server,
+            ?op,
+            ?key,
+            ?value,
+            incarnation = reply.incarnation,
+            response = ?reply.response,
+            "kv operation"
+        ),
+        Err(error) => tracing::debug!(
+            client,
+            %server,
+            ?op,
+            ?key,
+            ?value,
+            %error,
+            may_have_applied = error.may_have_applied(),
+            "kv operation failed"
+        ),
+    }
+}
+
 impl Server {
+    /// Notes that a write of `value` (`None`: a DELETE) to `key` got no reply
+    /// at `failed_at`, and may land later.
+    fn lurk(&mut self, key: usize, value: Value, failed_at: Instant) {
+        self.lurking_since.insert((key, value), failed_at);
+    }
+
+    /// A request sent at `sent_at` got a reply: writes that failed at least
+    /// `delivery_max` before can no longer land (see
+    /// [`KvWorkloadConfig::delivery_max`]).
+    fn settle_lurking(&mut self, sent_at: Instant, delivery_max: Option<Duration>) {
+        let Some(delivery_max) = delivery_max else {
+            return;
+        };
+        let model = &mut self.model;
+        self.lurking_since.retain(|(key, value), failed_at| {
+            let settled = *failed_at + delivery_max <= sent_at;
+            if settled {
+                model.settle(*key, value.clone());
+            }
+            !settled
+        });
+    }
+
     /// Checks a reply's incarnation and that it is no refusal; `None` when
     /// there was no reply.
     fn take_reply(&mut self, result: Result<Reply, ClientError>) -> Option<Response> {

@@ -24,8 +24,13 @@ fn kv_sim(bugs: Bugs) -> SimulationBuilder {
 
 #[test]
 fn an_honest_server_passes_under_faults_and_reboots_and_covers_every_goal() {
+    // Partitions, so that some requests time out.
+    let network = NetworkConfig {
+        partition_probability: 0.001,
+        ..NetworkConfig::default()
+    };
     let report = kv_sim(Bugs::default())
-        .network(NetworkConfig::default())
+        .network(network)
         .attrition(Attrition {
             interval: (Duration::from_millis(500), Duration::from_secs(2)),
             recovery_delay: (Duration::from_millis(100), Duration::from_secs(1)),
@@ -49,9 +54,7 @@ fn an_honest_server_passes_under_faults_and_reboots_and_covers_every_goal() {
 
 #[test]
 fn acknowledging_a_set_without_storing_it_is_caught() {
-    let bugs = Bugs {
-        ack_set_without_store: true,
-    };
+    let bugs = Bugs::only("ack_set_without_store").unwrap();
     let report = kv_sim(bugs)
         .iterations(5)
         .run()

@@ -1,8 +1,9 @@
 //! The KV simulation of the tutorial: the configuration behind
 //! `cargo xtask sim run kv`.
 //!
-//! Three [`KvServer`]s, four [`KvWorkload`] clients, a network with mild faults,
-//! and attrition that reboots servers gracefully and by crashes during a
+//! Three [`KvServer`]s, four [`KvWorkload`] clients, a network with mild faults
+//! plus rare partitions and long clogs (so that requests time out), and
+//! attrition that reboots servers gracefully and by crashes during a
 //! 20-second chaos window. An invariant checks that no client ever sees a
 //! server incarnation the server has not booted.
 
@@ -13,7 +14,7 @@ use std::time::Duration;
 use kv::{
     Bugs, INCARNATIONS_BOOTED, INCARNATIONS_SEEN, KvConfig, KvServer, KvWorkload, KvWorkloadConfig,
 };
-use tidepool::sim::NetworkConfig;
+use tidepool::sim::{Latency, NetworkConfig};
 use tidepool::{Attrition, SimulationBuilder, StateView};
 
 /// Iterations of `cargo xtask sim run kv` when `--iterations` is not given.
@@ -24,17 +25,28 @@ pub const SERVERS: usize = 3;
 pub const CLIENTS: usize = 4;
 /// How long faults run, from the start of the workloads.
 pub const CHAOS_DURATION: Duration = Duration::from_secs(20);
+/// The probability that a message partitions its two hosts, in [`network`].
+pub const PARTITION_PROBABILITY: f64 = 0.0005;
+/// The longest clog, in [`network`]: longer than the workload's request
+/// timeout, so a clog can time a request out.
+pub const CLOG_DURATION_MAX: Duration = Duration::from_secs(2);
 
-/// The KV simulation, with `bugs` planted in every server.
+/// The KV simulation, with `bugs` planted in every server and client.
 pub fn simulation(bugs: Bugs) -> SimulationBuilder {
     let server = KvConfig {
         bugs,
         ..KvConfig::default()
     };
+    let network = network();
+    let workload = KvWorkloadConfig {
+        delivery_max: Some(latency_max(&network.latency)),
+        client_bugs: bugs,
+        ..KvWorkloadConfig::default()
+    };
     SimulationBuilder::new("kv")
         .processes("server", SERVERS, move || KvServer::new(server.clone()))
-        .workloads(CLIENTS, |_| KvWorkload::new(KvWorkloadConfig::default()))
-        .network(NetworkConfig::default())
+        .workloads(CLIENTS, move |_| KvWorkload::new(workload.clone()))
+        .network(network)
         .chaos_duration(CHAOS_DURATION)
         .attrition(Attrition {
             max_dead: 1,
@@ -47,6 +59,29 @@ pub fn simulation(bugs: Bugs) -> SimulationBuilder {
             seen_incarnations_were_booted,
         )
         .iterations(ITERATIONS_DEFAULT)
+}
+
+/// The simulation's network: [`NetworkConfig::default`]'s mild faults, plus
+/// partitions ([`PARTITION_PROBABILITY`]) and clogs of up to
+/// [`CLOG_DURATION_MAX`], which outlast requests' timeouts.
+pub fn network() -> NetworkConfig {
+    NetworkConfig {
+        partition_probability: PARTITION_PROBABILITY,
+        clog_duration: Latency::Uniform {
+            min: Duration::from_millis(10),
+            max: CLOG_DURATION_MAX,
+        },
+        ..NetworkConfig::default()
+    }
+}
+
+/// The longest delay `latency` draws.
+pub fn latency_max(latency: &Latency) -> Duration {
+    match latency {
+        Latency::Fixed(delay) => *delay,
+        Latency::Uniform { max, .. } | Latency::Exponential { max, .. } => *max,
+        Latency::Bimodal { fast, slow, .. } => fast.1.max(slow.1),
+    }
 }
 
 /// No client has seen an incarnation of a server above the one it last booted.
