@@ -49,9 +49,9 @@ pub struct Bugs {
     /// peers leave, but acknowledge SETs and DELETEs without applying them.
     /// Default: off.
     pub drain_acks_dropped_writes: bool,
-    /// Client: a SET that timed out is sent again a second later, after the
-    /// next successful request, even when a newer SET of its key went through
-    /// since. Default: off.
+    /// Client: a SET that timed out is sent again after the first request
+    /// that gets a reply once a second has passed, even when a newer SET of
+    /// its key went through since. Default: off.
     pub resend_stale_set: bool,
     /// Server: the last GET's answer is memoised under a one-byte checksum of
     /// its key, so a GET of another client's key with the same checksum, right

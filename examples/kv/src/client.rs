@@ -214,6 +214,7 @@ impl<P: Providers> KvClient<P> {
         for _ in 1..RETRY_ATTEMPTS_MAX {
             match &result {
                 Err(error) if error.may_have_applied() => {
+                    tracing::debug!(server = %self.server, %error, "planted bug: resending a request whose reply was lost");
                     result = self.attempt(request.clone()).await;
                 }
                 _ => break,
@@ -244,6 +245,7 @@ impl<P: Providers> KvClient<P> {
             .partition(|(_, failed_at)| due(*failed_at));
         self.stale_sets = keep;
         for (stale, _) in resend {
+            tracing::debug!(server = %self.server, key = ?stale.key(), "planted bug: resending a SET that timed out");
             // Whatever happens to it, it is not retried again.
             let _ = self.attempt(stale).await;
         }
