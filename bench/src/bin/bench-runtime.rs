@@ -24,10 +24,18 @@ const TASKS_BATCH: u64 = 1_000;
 /// Sleepers of the timers phase; each fires `TIMERS / SLEEPERS` timers.
 const SLEEPERS: u64 = 1_000;
 
+/// Runs of each phase; the best rate is reported, since a shared machine only
+/// ever slows a run down.
+const ROUNDS: usize = 5;
+
+fn best(phase: fn() -> u64) -> u64 {
+    (0..ROUNDS).map(|_| phase()).max().unwrap_or(0)
+}
+
 fn main() {
-    let tasks_per_s = bench_tasks();
-    let timers_per_s = bench_timers();
-    let wakes_per_s = bench_wakes();
+    let tasks_per_s = best(bench_tasks);
+    let timers_per_s = best(bench_timers);
+    let wakes_per_s = best(bench_wakes);
     println!(
         "bench runtime tasks_per_s={tasks_per_s} timers_per_s={timers_per_s} wakes_per_s={wakes_per_s}"
     );
