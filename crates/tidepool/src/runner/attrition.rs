@@ -97,6 +97,16 @@ impl FaultCounts {
         self.partial_writes += other.partial_writes;
     }
 
+    /// Adds the network's own fault counts of a run.
+    pub fn add_network(&mut self, net: &crate::sim::net::NetStats) {
+        self.partitions += net.partitions;
+        self.clogs += net.clogs;
+        self.resets += net.resets;
+        self.connect_failures += net.connect_failures;
+        self.partial_reads += net.partial_reads;
+        self.partial_writes += net.partial_writes;
+    }
+
     /// Every fault, summed.
     pub fn total(&self) -> u64 {
         self.reboots_graceful

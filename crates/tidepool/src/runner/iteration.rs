@@ -246,13 +246,7 @@ async fn drive(plan: Arc<Plan>) -> DriverOutput {
         sim::yield_now().await;
     }
     let mut faults = processes.borrow().faults;
-    let net = sim::net::stats();
-    faults.partitions += net.partitions;
-    faults.clogs += net.clogs;
-    faults.resets += net.resets;
-    faults.connect_failures += net.connect_failures;
-    faults.partial_reads += net.partial_reads;
-    faults.partial_writes += net.partial_writes;
+    faults.add_network(&sim::net::stats());
     DriverOutput { faults }
 }
 
