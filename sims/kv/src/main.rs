@@ -12,7 +12,7 @@ use tidepool::cli::SimArgs;
 struct Cli {
     #[command(flatten)]
     sim: SimArgs,
-    /// Plants a bug in every server: `--bug list` names them
+    /// Plants a bug in every server and client: `--bug list` names them
     #[arg(long, value_name = "NAME")]
     bug: Option<String>,
 }
