@@ -53,6 +53,7 @@ enum Twist {
     Hang,
     Oversleep,
     BlockThread,
+    BlockSometimes,
     Publish,
 }
 
@@ -99,6 +100,9 @@ impl Pinger {
             Twist::Oversleep => ctx.providers().sleep(Duration::from_secs(7200)).await,
             // Blocking the thread: the simulation cannot preempt it; the watchdog must.
             Twist::BlockThread => std::thread::sleep(Duration::from_millis(1500)),
+            Twist::BlockSometimes if ctx.client_id() == 0 && ctx.random_below(4) == 0 => {
+                std::thread::sleep(Duration::from_millis(600))
+            }
             _ => {}
         }
     }
@@ -209,6 +213,26 @@ fn the_watchdog_stops_a_thread_that_never_yields() {
         report.failures[0].reason.contains("without ever yielding"),
         "{}",
         report.failures[0].reason
+    );
+}
+
+#[test]
+fn seeds_after_a_hung_one_are_all_reported() {
+    // Regression: a thread the watchdog gave up on used to take further seeds
+    // when its hung seed returned, and their results were dropped.
+    let report = ping_sim(false, Twist::BlockSometimes)
+        .iterations(16)
+        .jobs(1)
+        .watchdog(Duration::from_millis(150))
+        .run()
+        .unwrap();
+    assert_eq!(report.iterations, 16, "{report}");
+    assert!(report.failed > 0 && report.passed > 0, "{report}");
+    assert!(
+        report
+            .failures
+            .iter()
+            .all(|failure| failure.kind == FailureKind::Watchdog)
     );
 }
 

@@ -78,7 +78,12 @@ struct WorkerState {
     heartbeat: Arc<AtomicU64>,
     /// The position it runs, and since when its heartbeat last moved.
     running: Option<(usize, u64, Instant)>,
+    /// Given up on by the watchdog: its seed was reported as hung.
     abandoned: bool,
+    /// Tells the thread to take no further seed once its current one returns.
+    retired: Arc<AtomicBool>,
+    /// The iteration the watchdog reported for it; its late result is dropped.
+    failed_index: Option<u64>,
     exited: bool,
 }
 
@@ -124,21 +129,23 @@ fn execute(
     let started = Instant::now();
     let mut results = InOrder::default();
     let mut stopped_early = None;
-    // Until every worker still counted has exited: each sends its last result before it exits.
+    // Until every worker has exited, except abandoned ones with nothing left to report.
     while pool
         .workers
         .iter()
-        .any(|worker| !worker.abandoned && !worker.exited)
+        .any(|worker| !worker.exited && (!worker.abandoned || worker.running.is_some()))
     {
-        match receiver.try_recv() {
-            Ok(message) => {
-                if let Some(result) = pool.take_in(message) {
-                    progress.record(result.failure.is_some());
-                    results.add(result, &pool.shared.seeds, report);
-                }
+        // Every message first, so that the watchdog judges up-to-date states.
+        let mut received = false;
+        while let Ok(message) = receiver.try_recv() {
+            received = true;
+            if let Some(result) = pool.take_in(message) {
+                progress.record(result.failure.is_some());
+                results.add(result, &pool.shared.seeds, report);
             }
-            Err(mpsc::TryRecvError::Empty) => std::thread::park_timeout(MESSAGES_TICK),
-            Err(mpsc::TryRecvError::Disconnected) => break,
+        }
+        if !received {
+            std::thread::park_timeout(MESSAGES_TICK);
         }
         if let Some(budget) = options.wall_budget {
             if stopped_early.is_none() && started.elapsed() >= budget {
@@ -179,10 +186,12 @@ impl Pool {
                 self.workers[worker].running = Some((position, heartbeat, Instant::now()));
                 None
             }
-            Message::Done { worker, .. } if self.workers[worker].abandoned => None,
             Message::Done { worker, result } => {
-                self.workers[worker].running = None;
-                Some(*result)
+                let state = &mut self.workers[worker];
+                state.running = None;
+                // A hung seed that returns late was already reported by the watchdog;
+                // any other seed the thread finished still counts.
+                (state.failed_index != Some(result.index)).then_some(*result)
             }
             Message::Exited { worker } => {
                 self.workers[worker].exited = true;
@@ -196,11 +205,11 @@ impl Pool {
     fn replace_hung(&mut self, limit: Duration) -> Vec<IterationResult> {
         let mut failures = Vec::new();
         for hung in watch(&mut self.workers, limit) {
-            let (position, _, _) = self.workers[hung]
-                .running
-                .take()
-                .expect("hung workers run a seed");
-            self.workers[hung].abandoned = true;
+            let worker = &mut self.workers[hung];
+            let (position, _, _) = worker.running.take().expect("hung workers run a seed");
+            worker.abandoned = true;
+            worker.retired.store(true, Ordering::SeqCst);
+            worker.failed_index = Some(self.shared.seeds[position].0);
             failures.push(watchdog_failure(&self.shared, position, limit));
             self.spawn_worker();
         }
@@ -244,10 +253,13 @@ fn spawn_worker(
 ) {
     let id = workers.len();
     let heartbeat = Arc::new(AtomicU64::new(0));
+    let retired = Arc::new(AtomicBool::new(false));
     workers.push(WorkerState {
         heartbeat: heartbeat.clone(),
         running: None,
         abandoned: false,
+        retired: retired.clone(),
+        failed_index: None,
         exited: false,
     });
     let shared = shared.clone();
@@ -255,16 +267,22 @@ fn spawn_worker(
     std::thread::Builder::new()
         .name(format!("tidepool-worker-{id}"))
         .spawn(move || {
-            worker_loop(id, &shared, &sender, &heartbeat);
+            worker_loop(id, &shared, &sender, &heartbeat, &retired);
             let _ = sender.send(Message::Exited { worker: id });
             shared.campaign_thread.unpark();
         })
         .expect("spawning a worker thread");
 }
 
-fn worker_loop(id: usize, shared: &Shared, sender: &mpsc::Sender<Message>, heartbeat: &AtomicU64) {
+fn worker_loop(
+    id: usize,
+    shared: &Shared,
+    sender: &mpsc::Sender<Message>,
+    heartbeat: &AtomicU64,
+    retired: &AtomicBool,
+) {
     loop {
-        if shared.stop.load(Ordering::SeqCst) {
+        if shared.stop.load(Ordering::SeqCst) || retired.load(Ordering::SeqCst) {
             return;
         }
         let position = shared.cursor.fetch_add(1, Ordering::SeqCst);
