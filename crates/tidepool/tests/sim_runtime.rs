@@ -329,3 +329,46 @@ fn a_join_handle_from_another_world_says_so() {
         other => panic!("expected a misuse panic, got {other:?}"),
     }
 }
+
+/// Spawns a ticking task when dropped.
+struct SpawnOnDrop(Rc<RefCell<u32>>);
+
+impl Drop for SpawnOnDrop {
+    fn drop(&mut self) {
+        let ticks = self.0.clone();
+        drop(sim::spawn("ghost", async move {
+            loop {
+                sim::sleep(Duration::from_millis(100)).await;
+                *ticks.borrow_mut() += 1;
+            }
+        }));
+    }
+}
+
+#[test]
+fn nothing_of_a_killed_host_runs_after_the_kill() {
+    // Regression: a destructor of a killed task spawned its task on the root
+    // host, where it lived on. Code of a dead host spawns nothing that runs.
+    let run = Sim::new(8).run(async {
+        let host = sim::add_host("doomed", std::net::IpAddr::from([10, 9, 0, 1]));
+        let ticks = Rc::new(RefCell::new(0));
+        let guard = SpawnOnDrop(ticks.clone());
+        drop(sim::spawn_on(host, "holder", async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        }));
+        sim::sleep(Duration::from_millis(10)).await;
+        sim::kill(host);
+        sim::sleep(Duration::from_secs(2)).await;
+        let spawned_dead = sim::spawn_on(host, "late", async { 1 });
+        let late = spawned_dead.await;
+        let count = *ticks.borrow();
+        (count, late)
+    });
+    let (ticks, late) = run.outcome.unwrap();
+    assert_eq!(ticks, 0, "a ghost task of the killed host ran");
+    assert!(
+        matches!(late, Err(sim::JoinError::Cancelled { .. })),
+        "{late:?}"
+    );
+}

@@ -141,10 +141,13 @@ pub fn kill(host: HostId) {
         world.net_kill_host(host.0);
         world.abort_host_tasks(host.0)
     });
-    // Dropped outside the world's borrow: their destructors may call into it.
+    // Dropped outside the world's borrow, as code of the dead host: their
+    // destructors may call into the world, but may not spawn survivors.
+    let caller = with_world("kill", |world| world.current.replace((u32::MAX, host.0)));
     for task in leftovers {
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(task)));
     }
+    with_world("kill", |world| world.current = caller);
 }
 
 /// Brings a killed host back up with a new incarnation; it runs nothing until

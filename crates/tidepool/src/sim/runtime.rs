@@ -230,16 +230,22 @@ impl Sim {
             let mut cx = Context::from_waker(&waker);
             let result = catch_unwind(AssertUnwindSafe(|| task.poll(&mut cx)));
             let location = result.is_err().then(take_panic_location).flatten();
-            let (leftover, now, main_done) = with_world("Sim::run", |world| {
+            let (leftover, now, main_done, buried) = with_world("Sim::run", |world| {
                 let leftover = world.after_poll(slot, result, task, location);
                 let main_done = !matches!(
                     world.tasks.slots[main_slot as usize].stage,
                     TaskState::Live(_)
                 );
                 info.panics = world.panics.len();
-                (leftover, world.now, main_done)
+                let buried =
+                    (!world.graveyard.is_empty()).then(|| std::mem::take(&mut world.graveyard));
+                (leftover, world.now, main_done, buried)
             });
             drop_quietly(leftover);
+            buried
+                .into_iter()
+                .flatten()
+                .for_each(|task| drop_quietly(Some(task)));
             info.polls += 1;
             if main_done {
                 break None;

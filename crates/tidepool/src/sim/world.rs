@@ -46,6 +46,9 @@ pub(crate) struct World {
     /// The task being polled, and its owner host.
     pub(crate) current: Option<(u32, u32)>,
     pub(crate) panics: Vec<TaskPanic>,
+    /// Futures ended while the world was borrowed, dropped by the executor
+    /// once it is not (their destructors may call into the world).
+    pub(crate) graveyard: Vec<Box<dyn RawTask>>,
     /// Typed per-run state of the upper layers, by type.
     pub(crate) extensions: Vec<Extension>,
 }
@@ -70,6 +73,7 @@ impl World {
             net: Net::new(network),
             current: None,
             panics: Vec::new(),
+            graveyard: Vec::new(),
             extensions: Vec::new(),
         }
     }
@@ -128,6 +132,15 @@ impl World {
         task: Box<dyn RawTask>,
     ) -> (u32, u32) {
         let (slot, generation) = self.tasks.insert(name, owner, task);
+        if !self.hosts.get(owner).alive {
+            // Code of a dead host (a destructor running as it dies) spawns
+            // nothing that lives: the task ends before its first poll.
+            if let Some(future) = self.tasks.end(slot, TaskState::Aborted) {
+                self.graveyard.push(future);
+            }
+            self.record(TraceKind::TaskAbort, slot, owner as u64);
+            return (slot, generation);
+        }
         with_sched(|sched| {
             let index = slot as usize;
             if sched.slots.len() <= index {
@@ -358,6 +371,7 @@ impl World {
                 other => entry.stage = other,
             }
         }
+        drained.append(&mut self.graveyard);
         drained
     }
 
