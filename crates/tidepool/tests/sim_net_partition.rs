@@ -138,3 +138,77 @@ fn connecting_across_a_partition_times_out() {
     });
     run.outcome.unwrap();
 }
+
+#[test]
+fn a_reset_waits_for_the_heal_like_data() {
+    // Regression: a killed host's reset crossed a partition that held its data.
+    let run = sim().run(async {
+        let (server, mut client, _accepted) = pair().await;
+        net::partition(HostId::ROOT, server);
+        sim::kill(server);
+        let mut byte = [0u8; 1];
+        let during = sim::timeout(WAIT, client.read(&mut byte)).await;
+        net::heal(HostId::ROOT, server);
+        let after = sim::timeout(WAIT, client.read(&mut byte)).await;
+        (
+            during.is_err(),
+            after.map(|read| read.map_err(|error| error.kind())),
+        )
+    });
+    let (held, after) = run.outcome.unwrap();
+    assert!(held, "the reset crossed the partition");
+    assert_eq!(after, Ok(Err(io::ErrorKind::ConnectionReset)));
+}
+
+#[test]
+fn a_random_partition_heals_itself_but_not_an_explicit_one() {
+    // Regression: the heal of a random partition fault lifted a partition that
+    // a test or injector had asked for between the same hosts.
+    let config = NetworkConfig {
+        latency: Latency::Fixed(LATENCY),
+        partition_probability: 1.0,
+        partition_duration: Latency::Fixed(Duration::from_millis(10)),
+        ..NetworkConfig::fault_free()
+    };
+    let run = Sim::new(5).network(config).run(async {
+        net::set_faults_active(false);
+        let (server, mut client, mut accepted) = pair().await;
+        net::set_faults_active(true);
+        // The write draws a random partition of 10 ms; then one is asked for.
+        client.write_all(b"held").await.unwrap();
+        net::set_faults_active(false);
+        net::partition(HostId::ROOT, server);
+        let during = read_within(&mut accepted, 4).await;
+        net::heal(HostId::ROOT, server);
+        let after = read_within(&mut accepted, 4).await;
+        (during, after)
+    });
+    let (during, after) = run.outcome.unwrap();
+    assert_eq!(
+        during, None,
+        "the explicit partition was lifted by the fault's heal"
+    );
+    assert_eq!(after.as_deref(), Some(&b"held"[..]));
+}
+
+#[test]
+fn a_connect_whose_answer_is_cut_times_out() {
+    // Regression: the answer to a connection attempt crossed a one-way
+    // partition from the server back to the client.
+    let run = sim().run(async {
+        let server = sim::add_host("server", SERVER.ip());
+        let listener = sim::spawn_on(server, "bind", net::bind(SERVER))
+            .await
+            .unwrap()
+            .unwrap();
+        let _accepting = sim::spawn_on(server, "accept", async move {
+            listener.accept().await.map(|_| ())
+        });
+        net::partition_one_way(server, HostId::ROOT);
+        net::connect(SERVER)
+            .await
+            .map(|_| ())
+            .map_err(|error| error.kind())
+    });
+    assert_eq!(run.outcome.unwrap(), Err(io::ErrorKind::TimedOut));
+}

@@ -63,7 +63,9 @@ impl World {
     pub(super) fn on_connect_arrive(&mut self, conn: u32) {
         let entry = &self.net.conns[conn as usize];
         let (client, server, port) = (entry.hosts[0], entry.hosts[1], entry.addrs[1].port());
-        if self.net.link(client, server).partitioned {
+        if self.net.link(client, server).is_partitioned()
+            || self.net.link(server, client).is_partitioned()
+        {
             return self.fail_connect(conn, io::ErrorKind::TimedOut);
         }
         let clogged_until = self.net.link(client, server).clogged_until;
@@ -94,7 +96,10 @@ impl World {
         self.net.conns[conn as usize].connect = ConnectState::Accepted;
         self.record(TraceKind::NetConnect, conn, port as u64);
         let latency = self.latency_nanos(server, client);
-        self.schedule(self.now + latency, EventKind::ConnectReply { conn });
+        // The answer waits out a clog of the way back.
+        let clogged_until = self.net.link(server, client).clogged_until;
+        let time = (self.now + latency).max(clogged_until);
+        self.schedule(time, EventKind::ConnectReply { conn });
     }
 
     pub(super) fn on_connect_reply(&mut self, conn: u32) {

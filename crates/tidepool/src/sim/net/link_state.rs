@@ -20,8 +20,11 @@ impl World {
         }
         if self.fault_fires(partition) {
             let duration = self.sample_duration(|config| &config.partition_duration);
-            self.partition_link(source, target);
-            self.partition_link(target, source);
+            for (from, to) in [(source, target), (target, source)] {
+                self.net.stats.partitions += 1;
+                self.record(TraceKind::Fault, from, fault_code::PARTITION);
+                self.net.link_mut(from, to).fault_partitioned = true;
+            }
             self.schedule(
                 self.now + duration,
                 EventKind::HealPair {
@@ -47,12 +50,27 @@ impl World {
         self.net.link_mut(source, target).partitioned = true;
     }
 
-    /// Lifts the partitions between `a` and `b`, both ways.
+    /// Lifts every partition between `a` and `b`, both ways.
     pub(crate) fn heal_pair(&mut self, a: u32, b: u32) {
         for (source, target) in [(a, b), (b, a)] {
             if let Some(link) = self.net.links.get_mut(&(source, target)) {
-                if link.partitioned {
+                if link.is_partitioned() {
                     link.partitioned = false;
+                    link.fault_partitioned = false;
+                    self.record(TraceKind::Fault, source, fault_code::HEAL);
+                }
+            }
+        }
+        self.release_stalled();
+    }
+
+    /// Ends a random partition fault between `a` and `b`; partitions asked
+    /// for explicitly stay until healed explicitly.
+    pub(crate) fn heal_fault_pair(&mut self, a: u32, b: u32) {
+        for (source, target) in [(a, b), (b, a)] {
+            if let Some(link) = self.net.links.get_mut(&(source, target)) {
+                if link.fault_partitioned {
+                    link.fault_partitioned = false;
                     self.record(TraceKind::Fault, source, fault_code::HEAL);
                 }
             }
@@ -64,6 +82,7 @@ impl World {
     pub(crate) fn heal_all(&mut self) {
         for link in self.net.links.values_mut() {
             link.partitioned = false;
+            link.fault_partitioned = false;
             link.clogged_until = 0;
         }
         self.record(TraceKind::Fault, 0, fault_code::HEAL);
@@ -97,9 +116,18 @@ impl World {
         self.net.link_mut(b, a).extra_latency_nanos = extra_nanos;
     }
 
-    /// Reschedules the stalled directions whose links are open again.
+    /// Reschedules the stalled directions and resets whose links are open again.
     pub(super) fn release_stalled(&mut self) {
         let now = self.now;
+        for (conn, end) in std::mem::take(&mut self.net.stalled_resets) {
+            let hosts = self.net.conns[conn as usize].hosts;
+            let (source, target) = (hosts[1 - end as usize], hosts[end as usize]);
+            if self.net.blocked(source, target, now) {
+                self.net.stalled_resets.push((conn, end));
+            } else {
+                self.schedule(now, EventKind::Reset { conn, dir: end });
+            }
+        }
         let stalled = std::mem::take(&mut self.net.stalled);
         for (conn, end) in stalled {
             let hosts = self.net.conns[conn as usize].hosts;

@@ -103,9 +103,18 @@ pub(crate) struct Listener {
 
 #[derive(Default, Clone, Copy)]
 pub(super) struct Link {
+    /// Cut by a partition someone asked for (an injector, a test).
     pub(super) partitioned: bool,
+    /// Cut by the network's own random partition fault, which heals itself.
+    pub(super) fault_partitioned: bool,
     pub(super) clogged_until: u64,
     pub(super) extra_latency_nanos: u64,
+}
+
+impl Link {
+    pub(super) fn is_partitioned(&self) -> bool {
+        self.partitioned || self.fault_partitioned
+    }
 }
 
 pub(crate) struct Net {
@@ -117,6 +126,8 @@ pub(crate) struct Net {
     pub(super) next_listener_id: u64,
     pub(super) links: BTreeMap<(u32, u32), Link>,
     pub(super) stalled: Vec<(u32, u8)>,
+    /// Resets held by a blocked link, as (connection, receiving end).
+    pub(super) stalled_resets: Vec<(u32, u8)>,
     pub(super) next_port: BTreeMap<u32, u16>,
     pub(crate) stats: NetStats,
 }
@@ -133,6 +144,7 @@ impl Net {
             next_listener_id: 1,
             links: BTreeMap::new(),
             stalled: Vec::new(),
+            stalled_resets: Vec::new(),
             next_port: BTreeMap::new(),
             stats: NetStats::default(),
         }
@@ -187,7 +199,7 @@ impl Net {
 
     pub(super) fn blocked(&self, source: u32, target: u32, now: u64) -> bool {
         let link = self.link(source, target);
-        link.partitioned || link.clogged_until > now
+        link.is_partitioned() || link.clogged_until > now
     }
 }
 
@@ -241,7 +253,7 @@ impl World {
             EventKind::ConnectArrive { conn } => self.on_connect_arrive(conn),
             EventKind::ConnectReply { conn } => self.on_connect_reply(conn),
             EventKind::Reset { conn, dir } => self.on_reset(conn, dir as usize),
-            EventKind::HealPair { a, b } => self.heal_pair(a, b),
+            EventKind::HealPair { a, b } => self.heal_fault_pair(a, b),
             EventKind::Unclog => self.release_stalled(),
             EventKind::Timer { .. } => unreachable!("timers are fired by the world"),
         }

@@ -209,6 +209,12 @@ impl World {
     }
 
     pub(super) fn on_reset(&mut self, conn: u32, end: usize) {
+        let hosts = self.net.conns[conn as usize].hosts;
+        if self.net.blocked(hosts[1 - end], hosts[end], self.now) {
+            // A reset crosses a partition or a clog no more than data does.
+            self.net.stalled_resets.push((conn, end as u8));
+            return;
+        }
         let entry = &mut self.net.conns[conn as usize];
         if entry.ends[end].dead {
             return;
