@@ -89,3 +89,28 @@ fn the_table_counts_sites_and_lists_the_unreached() {
     assert_eq!(strict.failed, 0);
     assert!(!strict.is_success(), "a coverage gap fails a strict run");
 }
+
+#[test]
+fn assertions_inside_an_invariant_count_and_fail() {
+    // Regression: invariants ran inside the world's borrow, where assertions
+    // were silently dropped and provider calls panicked as "a tidepool bug".
+    let report = roller_sim(6)
+        .invariant("the clock runs", |_| {
+            tidepool::assert_always!(
+                tidepool::sim::now() < tidepool::time::Instant::ZERO,
+                "runner invariant clock check"
+            );
+            Ok(())
+        })
+        .run()
+        .unwrap();
+    assert!(report.failed > 0, "{report}");
+    assert_eq!(report.failures[0].kind, FailureKind::Assertion);
+    assert!(
+        report.failures[0]
+            .reason
+            .contains("runner invariant clock check"),
+        "{}",
+        report.failures[0].reason
+    );
+}

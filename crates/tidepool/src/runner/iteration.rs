@@ -91,9 +91,25 @@ impl StepHook<'_> {
             return None;
         }
         let (plan, version) = (self.plan, &mut self.state_version);
-        self.caught = sim::with_world("step hook", |world| step_check(world, plan, version));
+        self.caught = match sim::with_world("step hook", |world| step_check(world, plan, version)) {
+            Found::Nothing => None,
+            Found::Failure(caught) => Some(caught),
+            Found::InvariantsDue => check_invariants(plan).or_else(violation),
+        };
         self.caught.as_ref().map(|(_, _, reason, _)| reason.clone())
     }
+}
+
+/// The first assertion violation of the run, as a failure.
+fn violation() -> Option<Caught> {
+    let violation = assertions::first_violation()?;
+    let origin = format!("{} at {}", violation.kind, violation.site);
+    Some((
+        FailureKind::Assertion,
+        origin,
+        violation.to_string(),
+        violation.time,
+    ))
 }
 
 /// Runs iteration `index` with `seed`. `heartbeat` is bumped as the world makes
@@ -128,7 +144,17 @@ pub(crate) fn run_iteration(
             || run_assertions = assertions::take_run_results(),
         );
     heartbeat.fetch_add(1, Ordering::Relaxed);
-    let failure = match (&run.outcome, hook.caught) {
+    // A violation in the last steps (the final invariants) had no step after it.
+    let late_violation = run_assertions.first_violation().map(|violation| {
+        let origin = format!("{} at {}", violation.kind, violation.site);
+        (
+            FailureKind::Assertion,
+            origin,
+            violation.to_string(),
+            violation.time,
+        )
+    });
+    let failure = match (&run.outcome, hook.caught.or(late_violation)) {
         (_, Some(caught)) => Some(caught),
         (Ok(_), None) => None,
         (Err(error), None) => Some(sim_error_failure(error, run.end_time)),
@@ -169,8 +195,17 @@ fn sim_error_failure(error: &SimError, time: Instant) -> Caught {
     (kind, "sim".to_string(), error.to_string(), time)
 }
 
-/// After each step: the first panic, recorded failure or broken invariant.
-fn step_check(world: &mut World, plan: &Plan, state_version: &mut u64) -> Option<Caught> {
+/// What the step hook found in the world.
+enum Found {
+    Nothing,
+    Failure(Caught),
+    /// The shared state changed: the invariants must run (outside the world's borrow).
+    InvariantsDue,
+}
+
+/// After each step: the first panic or recorded failure, or whether the
+/// shared state changed since the invariants last ran.
+fn step_check(world: &mut World, plan: &Plan, state_version: &mut u64) -> Found {
     if let Some(panic) = world.panics.first() {
         let at = panic
             .location
@@ -181,7 +216,7 @@ fn step_check(world: &mut World, plan: &Plan, state_version: &mut u64) -> Option
             "task '{}' on {} panicked{at}: {}",
             panic.task, panic.host, panic.message
         );
-        return Some((
+        return Found::Failure((
             FailureKind::Panic,
             format!("{}/{}", panic.host, panic.task),
             reason,
@@ -189,38 +224,43 @@ fn step_check(world: &mut World, plan: &Plan, state_version: &mut u64) -> Option
         ));
     }
     if let Some(first) = world.extension::<Failures>().first.clone() {
-        return Some(first);
+        return Found::Failure(first);
     }
     let version = world.extension::<StateMap>().version;
     if version != *state_version && !plan.invariants.is_empty() {
         *state_version = version;
-        return check_invariants(world, plan);
+        return Found::InvariantsDue;
     }
-    None
+    Found::Nothing
 }
 
-fn check_invariants(world: &mut World, plan: &Plan) -> Option<Caught> {
-    let now = world.now();
-    for (name, invariant) in &plan.invariants {
+/// Runs every invariant over the shared state, with the world free: an
+/// invariant may read the clock, and its assertions count like any other.
+fn check_invariants(plan: &Plan) -> Option<Caught> {
+    let (map, now) = sim::with_world("invariants", |world| {
+        (std::mem::take(world.extension::<StateMap>()), world.now())
+    });
+    let broken = plan.invariants.iter().find_map(|(name, invariant)| {
         let verdict = catch_unwind(AssertUnwindSafe(|| {
-            state::with_view(world, |view| invariant(view))
+            state::with_view(&map, |view| invariant(view))
         }));
         let reason = match verdict {
-            Ok(Ok(())) => continue,
+            Ok(Ok(())) => return None,
             Ok(Err(why)) => format!("invariant '{name}' broken: {why}"),
             Err(payload) => format!(
                 "invariant '{name}' panicked: {}",
                 crate::sim::world::panic_message(payload.as_ref())
             ),
         };
-        return Some((
+        Some((
             FailureKind::Invariant,
             format!("invariant {name}"),
             reason,
             now,
-        ));
-    }
-    None
+        ))
+    });
+    sim::with_world("invariants", |world| *world.extension::<StateMap>() = map);
+    broken
 }
 
 /// The iteration's main task, on the root host.
@@ -237,9 +277,7 @@ async fn drive(plan: Arc<Plan>) -> DriverOutput {
     run_phase(workloads, Phase::Check).await;
     tracing::debug!("phase: shutdown, grace period {:?}", plan.grace_period);
     processes::shutdown_all(&processes, plan.grace_period).await;
-    if let Some(failure) =
-        sim::with_world("final invariants", |world| check_invariants(world, &plan))
-    {
+    if let Some(failure) = check_invariants(&plan) {
         let (kind, origin, reason, _) = failure;
         failure::record(kind, origin, reason);
         // Let the step hook see it.

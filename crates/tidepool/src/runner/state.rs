@@ -3,8 +3,6 @@
 use std::any::Any;
 use std::collections::BTreeMap;
 
-use crate::sim::world::World;
-
 /// The per-run map of published values, kept in the world.
 #[derive(Default)]
 pub(crate) struct StateMap {
@@ -27,11 +25,13 @@ pub struct SharedState;
 impl SharedState {
     /// Stores `value` under `key`, replacing what was there.
     pub fn set<T: Any>(&self, key: &str, value: T) {
-        crate::sim::with_world("SharedState::set", |world| {
+        let replaced = crate::sim::with_world("SharedState::set", |world| {
             let map = world.extension::<StateMap>();
-            map.values.insert(key.to_string(), Box::new(value));
             map.version += 1;
+            map.values.insert(key.to_string(), Box::new(value))
         });
+        // Dropped outside the world's borrow: its destructor may call into the world.
+        drop(replaced);
         super::iteration::request_step_check();
     }
 
@@ -81,8 +81,7 @@ impl StateView<'_> {
     }
 }
 
-/// Runs `check` over the world's shared state.
-pub(crate) fn with_view<R>(world: &mut World, check: impl FnOnce(&StateView<'_>) -> R) -> R {
-    let map = world.extension::<StateMap>();
+/// Runs `check` over a shared state taken out of the world.
+pub(crate) fn with_view<R>(map: &StateMap, check: impl FnOnce(&StateView<'_>) -> R) -> R {
     check(&StateView { map })
 }
