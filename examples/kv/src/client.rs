@@ -101,6 +101,7 @@ impl<P: Providers> KvClient<P> {
     }
 
     /// Sets the time each request may take, connecting included.
+    /// Default: [`REQUEST_TIMEOUT_DEFAULT`].
     pub fn with_timeout(mut self, timeout: Duration) -> KvClient<P> {
         self.timeout = timeout;
         self

@@ -6,6 +6,7 @@
 //! attrition that reboots servers gracefully and by crashes during a
 //! 20-second chaos window. An invariant checks that no client ever sees a
 //! server incarnation the server has not booted.
+#![warn(missing_docs, unreachable_pub)]
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
