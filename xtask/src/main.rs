@@ -63,6 +63,7 @@ const REASON_CHARS_MAX: usize = 48;
 enum SimCommand {
     /// Lists the simulations found in the workspace.
     List,
+    #[command(disable_help_flag = true)]
     /// Builds simulation NAME in release and runs it with FLAGS (see `cargo xtask sim run NAME --help`).
     Run {
         /// The simulation, as `cargo xtask sim list` names it.
@@ -166,27 +167,30 @@ fn merge_reports(paths: &[PathBuf]) -> Result<SimulationReport> {
             )
         })?;
         match &mut merged {
-            Some(merged) if merged.name != report.name => {
-                bail!(
-                    "{} is a report of simulation '{}', not '{}'",
-                    path.display(),
-                    report.name,
-                    merged.name
-                )
-            }
-            Some(merged) if merged.base_seed != report.base_seed => {
-                bail!(
-                    "{} has base seed {:?}, the others {:?}: shards of one campaign share it",
-                    path.display(),
-                    report.base_seed,
-                    merged.base_seed
-                )
-            }
-            Some(merged) => merged.merge(&report),
+            Some(merged) => merged
+                .merge(&report)
+                .with_context(|| format!("merging {}", path.display()))?,
+            None if report.shard.is_none() => bail!(
+                "{} covers a whole campaign, not a shard (--shard K/N)",
+                path.display()
+            ),
             None => merged = Some(report),
         }
     }
-    merged.context("no report to merge")
+    let merged = merged.context("no report to merge")?;
+    let missing = merged.missing_shards();
+    if !missing.is_empty() {
+        let count = merged.shard.map_or(0, |(_, count)| count);
+        let missing: Vec<String> = missing
+            .iter()
+            .map(|index| format!("{index}/{count}"))
+            .collect();
+        bail!(
+            "shards missing: {}; give the report of every shard",
+            missing.join(", ")
+        );
+    }
+    Ok(merged)
 }
 
 /// One planted bug's campaign, as the table shows it.
@@ -454,9 +458,16 @@ fn cargo_run(package: &str, binary: &str, args: &[String]) -> Result<ExitCode> {
 mod tests {
     use super::*;
 
-    fn report(name: &str, base_seed: u64, iterations: u64, failed: u64) -> SimulationReport {
+    fn report(
+        name: &str,
+        base_seed: u64,
+        shard: u64,
+        iterations: u64,
+        failed: u64,
+    ) -> SimulationReport {
         let text = format!(
-            r#"{{"name":"{name}","base_seed":{base_seed},"shard":[0,2],"iterations":{iterations},"passed":{},"failed":{failed},
+            r#"{{"name":"{name}","base_seed":{base_seed},"shard":[{shard},2],"merged_shards":[{shard}],"campaign_iterations":22,
+               "iterations":{iterations},"passed":{},"failed":{failed},
                "wall_time_s":1.0,"sim_time_s":2.0,"events":10,"polls":5,"fingerprint":3,"faults":{{"reboots_graceful":1,"reboots_crash":0,
                "kills":0,"partitions":0,"clogs":0,"swizzles":0,"resets":0,"connect_failures":0,"partial_reads":0,"partial_writes":0}},
                "failures":[],"stopped_early":null,"assertions":{{"runs":{iterations},"rows":[]}},"strict_coverage":false}}"#,
@@ -488,8 +499,8 @@ mod tests {
     fn merge_sums_shards_and_refuses_mixed_campaigns() {
         let dir = std::env::temp_dir().join(format!("tidepool-merge-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let a = write(&dir, "a.json", &report("kv", 7, 10, 1));
-        let b = write(&dir, "b.json", &report("kv", 7, 12, 0));
+        let a = write(&dir, "a.json", &report("kv", 7, 0, 10, 1));
+        let b = write(&dir, "b.json", &report("kv", 7, 1, 12, 0));
         let merged = merge_reports(&[a.clone(), b]).unwrap();
         assert_eq!(
             (merged.iterations, merged.passed, merged.failed),
@@ -497,13 +508,11 @@ mod tests {
         );
         assert_eq!(merged.faults.reboots_graceful, 2);
         assert_eq!(merged.shard, None);
-        let other = write(&dir, "c.json", &report("kv", 8, 5, 0));
-        assert!(
-            merge_reports(&[a.clone(), other])
-                .unwrap_err()
-                .to_string()
-                .contains("base seed")
-        );
+        let other = write(&dir, "c.json", &report("kv", 8, 1, 5, 0));
+        let error = |paths: &[PathBuf]| format!("{:#}", merge_reports(paths).unwrap_err());
+        assert!(error(&[a.clone(), other]).contains("different campaigns"));
+        assert!(error(&[a.clone(), a.clone()]).contains("given twice"));
+        assert!(error(std::slice::from_ref(&a)).contains("shards missing: 1/2"));
         let garbage = dir.join("garbage.json");
         std::fs::write(&garbage, "not json").unwrap();
         assert!(

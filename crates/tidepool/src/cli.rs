@@ -29,7 +29,12 @@ pub struct SimArgs {
     pub iterations: Option<u64>,
     /// Replays one seed alone (as printed in a failure, e.g. 0x2a), with debug logs of every
     /// process and workload stamped with simulated time and host
-    #[arg(long, value_name = "SEED", value_parser = parse_seed)]
+    #[arg(
+        long,
+        value_name = "SEED",
+        value_parser = parse_seed,
+        conflicts_with_all = ["iterations", "base_seed", "shard", "shard_from_env"]
+    )]
     pub seed: Option<u64>,
     /// The base seed of the campaign (decimal or 0x-hex) [default: random, printed in the report]
     #[arg(long, value_name = "SEED", value_parser = parse_seed)]
@@ -202,15 +207,21 @@ pub fn apply(mut builder: SimulationBuilder, args: &SimArgs) -> SimulationBuilde
 
 /// The arguments that are the simulation's own (not campaign control), kept in replay commands.
 fn passthrough_args() -> Vec<String> {
-    const WITH_VALUE: [&str; 6] = [
+    const WITH_VALUE: [&str; 7] = [
         "--iterations",
         "--seed",
         "--base-seed",
         "--log",
         "--jobs",
         "--shard",
+        "--shards",
     ];
-    const ALONE: [&str; 3] = ["--json", "--check-determinism", "--strict-coverage"];
+    const ALONE: [&str; 4] = [
+        "--json",
+        "--check-determinism",
+        "--strict-coverage",
+        "--shard-from-env",
+    ];
     let mut kept = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {

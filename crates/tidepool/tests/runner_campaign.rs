@@ -309,6 +309,26 @@ fn invalid_configurations_are_rejected_before_running() {
             ping_sim(false, Twist::None).shard(4, 4),
             ConfigError::Shard { index: 4, count: 4 },
         ),
+        (
+            ping_sim(false, Twist::None).watchdog(Duration::ZERO),
+            ConfigError::ZeroWatchdog,
+        ),
+        (
+            ping_sim(false, Twist::None).attrition(tidepool::Attrition {
+                interval: (Duration::ZERO, Duration::ZERO),
+                ..Default::default()
+            }),
+            ConfigError::ZeroInterval {
+                what: "attrition interval",
+            },
+        ),
+        (
+            SimulationBuilder::new("x")
+                .processes("server", 1, server)
+                .workload(pinger)
+                .shard(0, 2),
+            ConfigError::ShardWithoutBaseSeed,
+        ),
     ];
     for (builder, expected) in cases {
         let error = builder.run().expect_err("an invalid configuration");

@@ -103,7 +103,7 @@ fn shard_reports_merge_into_the_whole_campaign() {
         shard.write_json(&mut json).unwrap();
         let shard: SimulationReport = serde_json::from_slice(&json).unwrap();
         match &mut merged {
-            Some(merged) => merged.merge(&shard),
+            Some(merged) => merged.merge(&shard).unwrap(),
             None => merged = Some(shard),
         }
     }
@@ -115,4 +115,27 @@ fn shard_reports_merge_into_the_whole_campaign() {
     assert_eq!(merged.assertions, whole.assertions);
     assert_eq!(merged.events, whole.events);
     assert_eq!(merged.shard, None);
+}
+
+#[test]
+fn a_duplicate_or_foreign_shard_does_not_merge() {
+    let first = campaign().shard(0, 2).jobs(1).run().unwrap();
+    let mut merged = first.clone();
+    let error = merged.merge(&first).unwrap_err();
+    assert_eq!(
+        error,
+        tidepool::runner::MergeError::Duplicate { index: 0, count: 2 }
+    );
+    assert_eq!(merged, first, "a refused merge changes nothing");
+    let other = campaign().base_seed(1).shard(1, 2).jobs(1).run().unwrap();
+    assert!(matches!(
+        merged.merge(&other),
+        Err(tidepool::runner::MergeError::Campaign { .. })
+    ));
+    let split_three = campaign().shard(1, 3).jobs(1).run().unwrap();
+    assert!(matches!(
+        merged.merge(&split_three),
+        Err(tidepool::runner::MergeError::ShardCount { .. })
+    ));
+    assert_eq!(merged.missing_shards(), vec![1]);
 }

@@ -26,11 +26,13 @@ const MESSAGES_TICK: Duration = Duration::from_millis(10);
 
 pub(crate) fn run(plan: Arc<Plan>, options: CampaignOptions) -> SimulationReport {
     let (base_seed, mut seeds) = plan_seeds(&options.seeds);
+    let campaign_iterations = seeds.len() as u64;
     if let Some((index, count)) = options.shard {
         seeds.retain(|(position, _)| position % count == index);
     }
     let started = Instant::now();
     let mut report = empty_report(&plan, &options, base_seed);
+    report.campaign_iterations = campaign_iterations;
     report.stopped_early = execute(&plan, &options, seeds, &mut report);
     report.wall_time_s = started.elapsed().as_secs_f64();
     report
@@ -316,8 +318,17 @@ fn run_seed(shared: &Shared, index: u64, seed: u64, heartbeat: &AtomicU64) -> It
         return run_iteration(&shared.plan, index, seed, shared.record, heartbeat);
     }
     let mut first = run_iteration(&shared.plan, index, seed, true, heartbeat);
-    let second = run_iteration(&shared.plan, index, seed, true, heartbeat);
-    if first.trace_hash != second.trace_hash && first.failure.is_none() {
+    // The second run on a thread of its own: state that leaks from one run into
+    // the next through thread-locals would otherwise repeat itself and hide.
+    let second = std::thread::scope(|scope| {
+        let rerun = scope.spawn(|| run_iteration(&shared.plan, index, seed, true, heartbeat));
+        rerun
+            .join()
+            .expect("the iteration runner catches every panic")
+    });
+    // Compared even when the first run failed: a failure that does not
+    // reproduce is the nondeterminism to report, not the failure.
+    if first.trace_hash != second.trace_hash {
         let reason = divergence(
             first.events.as_deref().unwrap_or(&[]),
             second.events.as_deref().unwrap_or(&[]),
@@ -432,6 +443,11 @@ fn empty_report(
         name: plan.name.clone(),
         base_seed,
         shard: options.shard,
+        merged_shards: options
+            .shard
+            .map(|(index, _)| vec![index])
+            .unwrap_or_default(),
+        campaign_iterations: 0,
         iterations: 0,
         passed: 0,
         failed: 0,

@@ -97,4 +97,21 @@ pub enum ConfigError {
     /// A zero time budget.
     #[error("the simulated time budget is zero; give each iteration some time (default 600 s)")]
     ZeroTimeBudget,
+    /// A zero watchdog.
+    #[error("the watchdog is zero; it would stop every iteration at once (default 30 s)")]
+    ZeroWatchdog,
+    /// A repeating chaos action whose shortest interval is zero would spin without the clock moving.
+    #[error(
+        "{what} has a zero minimum; it would repeat without the clock moving: give it at least 1 ms"
+    )]
+    ZeroInterval {
+        /// Which setting.
+        what: &'static str,
+    },
+    /// Shards need a base seed shared by every shard.
+    #[error(
+        "--shard K/N needs an explicit base seed shared by all shards (each shard would otherwise draw its own): \
+         add --base-seed S (or .base_seed(S))"
+    )]
+    ShardWithoutBaseSeed,
 }

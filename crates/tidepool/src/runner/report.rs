@@ -21,8 +21,16 @@ pub struct SimulationReport {
     pub name: String,
     /// The base seed iteration seeds were derived from; `None` for explicit seeds.
     pub base_seed: Option<u64>,
-    /// The shard this report covers, as (index, count); `None` for the whole campaign.
+    /// The shard this report covers, as (index, count); `None` for the whole
+    /// campaign (run whole, or merged from all its shards).
     pub shard: Option<(u64, u64)>,
+    /// The shard indices this report holds (one for a shard's own report, more
+    /// once merged); empty for a campaign run whole.
+    #[serde(default)]
+    pub merged_shards: Vec<u64>,
+    /// Iterations of the whole campaign, every shard included.
+    #[serde(default)]
+    pub campaign_iterations: u64,
     /// Iterations run.
     pub iterations: u64,
     /// Iterations that passed.
@@ -99,8 +107,16 @@ impl SimulationReport {
         serde_json::to_writer_pretty(writer, self).map_err(io::Error::other)
     }
 
-    /// Adds the iterations of another shard's report into this one.
-    pub fn merge(&mut self, other: &SimulationReport) {
+    /// Adds the iterations of another shard's report of the same campaign into
+    /// this one. When every shard is in, the report covers the whole campaign
+    /// (`shard` becomes `None`).
+    ///
+    /// # Errors
+    ///
+    /// [`MergeError`] when the reports are not disjoint shards of one campaign;
+    /// nothing is merged then.
+    pub fn merge(&mut self, other: &SimulationReport) -> Result<(), MergeError> {
+        self.check_mergeable(other)?;
         self.iterations += other.iterations;
         self.passed += other.passed;
         self.failed += other.failed;
@@ -114,11 +130,102 @@ impl SimulationReport {
         self.strict_coverage |= other.strict_coverage;
         self.failures.extend(other.failures.iter().cloned());
         self.failures.sort_by_key(|failure| failure.iteration);
-        self.shard = None;
+        self.merged_shards.extend(&other.merged_shards);
+        self.merged_shards.sort_unstable();
+        if let Some((_, count)) = self.shard {
+            if self.merged_shards.len() as u64 == count {
+                self.shard = None;
+            }
+        }
         if self.stopped_early.is_none() {
             self.stopped_early.clone_from(&other.stopped_early);
         }
+        Ok(())
     }
+
+    /// The shard indices of this report's campaign that it does not hold yet.
+    pub fn missing_shards(&self) -> Vec<u64> {
+        let Some((_, count)) = self.shard else {
+            return Vec::new();
+        };
+        (0..count)
+            .filter(|index| !self.merged_shards.contains(index))
+            .collect()
+    }
+
+    fn check_mergeable(&self, other: &SimulationReport) -> Result<(), MergeError> {
+        if self.name != other.name {
+            return Err(MergeError::Simulation {
+                ours: self.name.clone(),
+                theirs: other.name.clone(),
+            });
+        }
+        if self.base_seed != other.base_seed
+            || self.campaign_iterations != other.campaign_iterations
+        {
+            return Err(MergeError::Campaign {
+                ours: (self.base_seed, self.campaign_iterations),
+                theirs: (other.base_seed, other.campaign_iterations),
+            });
+        }
+        let (Some((_, ours)), Some((_, theirs))) = (self.shard, other.shard) else {
+            return Err(MergeError::NotAShard);
+        };
+        if ours != theirs {
+            return Err(MergeError::ShardCount { ours, theirs });
+        }
+        if let Some(&index) = other
+            .merged_shards
+            .iter()
+            .find(|index| self.merged_shards.contains(index))
+        {
+            return Err(MergeError::Duplicate { index, count: ours });
+        }
+        Ok(())
+    }
+}
+
+/// Why two reports cannot be merged.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MergeError {
+    /// Reports of different simulations.
+    #[error("a report of simulation '{theirs}' cannot merge into one of '{ours}'")]
+    Simulation {
+        /// This report's simulation.
+        ours: String,
+        /// The other's.
+        theirs: String,
+    },
+    /// Different campaigns (base seed or iteration count).
+    #[error(
+        "the reports are of different campaigns: base seed and iterations {ours:?} vs {theirs:?}; \
+         shards of one campaign share --base-seed and --iterations"
+    )]
+    Campaign {
+        /// This report's (base seed, iterations).
+        ours: (Option<u64>, u64),
+        /// The other's.
+        theirs: (Option<u64>, u64),
+    },
+    /// A report that is not a shard (a whole campaign) cannot take more iterations.
+    #[error("only shard reports (--shard K/N) merge; this one covers a whole campaign")]
+    NotAShard,
+    /// Shards of different splits.
+    #[error("shards of {ours} and of {theirs} do not merge: every shard needs the same N")]
+    ShardCount {
+        /// This report's N.
+        ours: u64,
+        /// The other's.
+        theirs: u64,
+    },
+    /// The same shard twice.
+    #[error("shard {index}/{count} is given twice")]
+    Duplicate {
+        /// The shard.
+        index: u64,
+        /// Of how many.
+        count: u64,
+    },
 }
 
 fn per_second(count: f64, seconds: f64) -> f64 {
@@ -134,8 +241,13 @@ impl fmt::Display for SimulationReport {
         };
         writeln!(f, "simulation {}: {verdict}", self.name)?;
         match (self.base_seed, self.shard) {
-            (Some(base), Some((index, count))) => {
-                writeln!(f, "  base seed       {base:#018x} (shard {index}/{count})")?
+            (Some(base), Some((_, count))) => {
+                let held: Vec<String> = self.merged_shards.iter().map(u64::to_string).collect();
+                writeln!(
+                    f,
+                    "  base seed       {base:#018x} (shard {} of {count})",
+                    held.join(", ")
+                )?
             }
             (Some(base), None) => writeln!(f, "  base seed       {base:#018x}")?,
             (None, _) => writeln!(f, "  seeds           explicit")?,

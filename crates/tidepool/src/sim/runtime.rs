@@ -204,6 +204,7 @@ impl Sim {
         ));
         let (tag, world_id) = (world.tag, world.id);
         context::install(world, tag);
+        let _installed = InstallGuard;
         let main_slot = with_world("Sim::run", |world| {
             world.spawn("main".into(), 0, TaskCell::boxed(main)).0
         });
@@ -264,6 +265,18 @@ impl Sim {
         };
         on_end();
         finish(self.seed, main_slot, stop, info.polls)
+    }
+}
+
+/// Uninstalls the world when a panic escapes the run (a tidepool bug, or a
+/// waker that panics), so the thread can still run another world afterwards.
+struct InstallGuard;
+
+impl Drop for InstallGuard {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            drop(context::uninstall());
+        }
     }
 }
 

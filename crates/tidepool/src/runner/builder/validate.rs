@@ -24,6 +24,14 @@ impl SimulationBuilder {
         if self.time_budget.is_zero() {
             return Err(ConfigError::ZeroTimeBudget);
         }
+        if self.options.watchdog.is_zero() {
+            return Err(ConfigError::ZeroWatchdog);
+        }
+        let derived_without_base =
+            matches!(self.options.seeds, SeedSource::Derived { base: None, .. });
+        if self.options.shard.is_some() && derived_without_base {
+            return Err(ConfigError::ShardWithoutBaseSeed);
+        }
         self.validate_groups()?;
         if self.zero_workloads {
             return Err(ConfigError::ZeroWorkloads);
@@ -45,6 +53,7 @@ impl SimulationBuilder {
         }
         if let Some((min, max)) = self.swizzle {
             check_bounds("swizzle interval", (min, max))?;
+            check_nonzero("swizzle interval", min)?;
         }
         self.validate_attrition()
     }
@@ -99,6 +108,7 @@ impl SimulationBuilder {
         }
         check_bounds("attrition recovery_delay", attrition.recovery_delay)?;
         check_bounds("attrition interval", attrition.interval)?;
+        check_nonzero("attrition interval", attrition.interval.0)?;
         let targeted: Vec<&GroupPlan> = match &attrition.group {
             Some(name) => {
                 let group = self.groups.iter().find(|group| &group.name == name);
@@ -125,6 +135,13 @@ impl SimulationBuilder {
 fn check_bounds(what: &'static str, (min, max): (Duration, Duration)) -> Result<(), ConfigError> {
     if min > max {
         return Err(ConfigError::Bounds { what, min, max });
+    }
+    Ok(())
+}
+
+fn check_nonzero(what: &'static str, min: Duration) -> Result<(), ConfigError> {
+    if min.is_zero() {
+        return Err(ConfigError::ZeroInterval { what });
     }
     Ok(())
 }
