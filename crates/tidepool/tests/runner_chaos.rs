@@ -307,3 +307,22 @@ fn swizzles_and_network_faults_are_counted_in_the_json_report() {
         );
     }
 }
+
+#[test]
+fn what_an_injector_spawned_ends_with_the_chaos_window() {
+    // Regression: a task spawned by an injector outlived the chaos window and
+    // killed a node during the check, which nothing then restored.
+    let report = nodes(3, Duration::from_secs(20))
+        .chaos_duration(Duration::from_secs(2))
+        .fault_injector("delayed", |faults: FaultHandle| async move {
+            drop(tidepool::sim::spawn("late kill", async move {
+                faults.sleep(Duration::from_secs(10)).await;
+                faults.kill("node-1");
+            }));
+        })
+        .iterations(2)
+        .run()
+        .unwrap();
+    assert!(report.is_success(), "{report}");
+    assert_eq!(report.faults.kills, 0);
+}

@@ -413,44 +413,37 @@ async fn run_with_chaos(
     done
 }
 
-fn start_chaos(plan: &Plan, processes: &Processes) -> Vec<JoinHandle<()>> {
-    let mut chaos = Vec::new();
+/// The address of the host that runs the chaos: attrition, swizzles, injectors.
+const CHAOS_IP: [u8; 4] = [10, 0, 0, 2];
+
+/// Starts the chaos tasks on a host of their own, so that ending the window
+/// ends all of them at once, whatever they spawned.
+fn start_chaos(plan: &Plan, processes: &Processes) -> HostId {
+    let chaos = sim::add_host("chaos", IpAddr::from(CHAOS_IP));
     if let Some(attrition) = &plan.attrition {
-        chaos.push(sim::spawn(
-            "attrition",
-            chaos::attrition(processes.clone(), attrition.clone()),
-        ));
+        let attrition = chaos::attrition(processes.clone(), attrition.clone());
+        drop(sim::spawn_on(chaos, "attrition", attrition));
     }
     if let Some(every) = plan.swizzle {
-        chaos.push(sim::spawn(
+        drop(sim::spawn_on(
+            chaos,
             "swizzle",
             chaos::swizzle(processes.clone(), every),
         ));
     }
     for (name, injector) in &plan.injectors {
         let future = injector(FaultHandle::new(processes.clone()));
-        chaos.push(sim::spawn(format!("injector {name}"), future));
+        drop(sim::spawn_on(chaos, format!("injector {name}"), future));
     }
     chaos
 }
 
-/// Ends the chaos window: cancels the chaos tasks, stops network faults, heals
-/// every partition and clog, and boots every process that is down.
-fn end_chaos(chaos: Vec<JoinHandle<()>>, processes: &Processes) {
+/// Ends the chaos window: stops every chaos task (and whatever they spawned,
+/// reboots in flight included), stops network faults, heals every partition
+/// and clog, and boots every process that is down.
+fn end_chaos(chaos: HostId, processes: &Processes) {
     tracing::debug!("chaos ends: faults off, partitions healed, processes restored");
-    for task in &chaos {
-        task.abort();
-    }
-    // Reboots in flight were spawned by attrition; they are chaos too.
-    sim::with_world("end chaos", |world| {
-        let slots: Vec<u32> = (0..world.tasks.slots.len() as u32)
-            .filter(|&slot| world.tasks.slots[slot as usize].name == "attrition-reboot")
-            .collect();
-        slots
-            .into_iter()
-            .filter_map(|slot| world.abort_task(slot))
-            .collect::<Vec<_>>()
-    });
+    sim::kill(chaos);
     sim::net::set_faults_active(false);
     sim::net::heal_all();
     processes::restore_all(processes);
