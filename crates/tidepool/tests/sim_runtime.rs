@@ -372,3 +372,27 @@ fn nothing_of_a_killed_host_runs_after_the_kill() {
         "{late:?}"
     );
 }
+
+#[test]
+fn a_sleep_from_another_world_leaves_this_one_alone() {
+    // Regression: a registered sleep dropped in a later world cancelled a timer
+    // slot of that world (or indexed past its timers).
+    let leaked = Sim::new(1)
+        .run(async {
+            let mut sleep = Box::pin(sim::sleep(Duration::from_secs(3600)));
+            let _ = sim::select(&mut sleep, async {}).await;
+            sleep
+        })
+        .outcome
+        .unwrap();
+    let run = Sim::new(2).run(async move {
+        let waiter = sim::spawn("waiter", sim::sleep(Duration::from_millis(10)));
+        drop(leaked);
+        waiter.await.unwrap();
+        sim::now()
+    });
+    assert_eq!(
+        run.outcome.unwrap().since_origin(),
+        Duration::from_millis(10)
+    );
+}

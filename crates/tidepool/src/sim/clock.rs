@@ -56,6 +56,8 @@ pub struct Sleep {
     deadline: Instant,
     /// The timer slot and its generation, once registered.
     timer: Option<(u32, u32)>,
+    /// The world the timer is registered in.
+    world: u64,
 }
 
 impl Sleep {
@@ -63,6 +65,7 @@ impl Sleep {
         Sleep {
             deadline,
             timer: None,
+            world: 0,
         }
     }
 
@@ -79,7 +82,13 @@ impl Sleep {
 
     fn cancel(&mut self) {
         if let Some((slot, generation)) = self.timer.take() {
-            try_with_world(|world| world.cancel_timer(slot, generation));
+            let registered_in = self.world;
+            try_with_world(|world| {
+                // A sleep that outlived its world must not touch the next one's timers.
+                if world.id == registered_in {
+                    world.cancel_timer(slot, generation);
+                }
+            });
         }
     }
 }
@@ -90,6 +99,10 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
         with_world("sleep", |world| {
+            assert!(
+                this.timer.is_none() || this.world == world.id,
+                "tidepool: a Sleep was polled in another simulation than the one it started in"
+            );
             if world.now >= this.deadline.as_nanos() {
                 if let Some((slot, generation)) = this.timer.take() {
                     world.cancel_timer(slot, generation);
@@ -105,6 +118,7 @@ impl Future for Sleep {
                         EventKind::Timer { slot, generation },
                     );
                     this.timer = Some((slot, generation));
+                    this.world = world.id;
                 }
             }
             Poll::Pending
