@@ -37,7 +37,7 @@ const CONNECT_ATTEMPTS_MAX: u32 = 10;
 #[command(about = "Iterations per second of a small KV simulation, one thread")]
 struct Args {
     /// Iterations (seeds 1..=N).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     iterations: u64,
     /// Operations of each client task (0 measures an iteration's fixed cost).
     #[arg(long, default_value_t = OPS_PER_CLIENT_DEFAULT)]

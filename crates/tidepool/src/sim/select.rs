@@ -109,6 +109,9 @@ pub async fn select_all<F: Future>(futures: impl IntoIterator<Item = F>) -> (F::
 /// drawn from the world's RNG; the losers are dropped.
 ///
 /// Each branch is `pattern = future => handler`; the handler of the winner runs.
+/// Patterns should be irrefutable: unlike `tokio::select!`, a branch whose
+/// pattern does not match its output is not disabled and waited past; the
+/// macro panics, saying so. Match inside the handler instead.
 ///
 /// # Examples
 ///
