@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::NetworkConfig;
 use super::context::{self, in_simulation, with_world};
-use super::tasks::{TaskCell, TaskState};
+use super::tasks::{RawTask, TaskCell, TaskState};
 use super::trace::TraceEvent;
 use super::waker::task_waker;
 use super::world::{NextEvent, World};
@@ -220,33 +220,14 @@ impl Sim {
         let mut last_time = 0u64;
         let stop = loop {
             let picked = with_world("Sim::run", |world| world.pick());
-            let Some((slot, generation, mut task)) = picked else {
+            let Some((slot, generation, task)) = picked else {
                 match with_world("Sim::run", |world| world.fire_next_event(deadline)) {
                     NextEvent::Fired => continue,
                     NextEvent::Empty => break Some(deadlock()),
                     NextEvent::PastDeadline => break Some(over_budget(self.time_budget)),
                 }
             };
-            let waker = task_waker(tag, generation as u16, slot);
-            let mut cx = Context::from_waker(&waker);
-            let result = catch_unwind(AssertUnwindSafe(|| task.poll(&mut cx)));
-            let location = result.is_err().then(take_panic_location).flatten();
-            let (leftover, now, main_done, buried) = with_world("Sim::run", |world| {
-                let leftover = world.after_poll(slot, result, task, location);
-                let main_done = !matches!(
-                    world.tasks.slots[main_slot as usize].stage,
-                    TaskState::Live(_)
-                );
-                info.panics = world.panics.len();
-                let buried =
-                    (!world.graveyard.is_empty()).then(|| std::mem::take(&mut world.graveyard));
-                (leftover, world.now, main_done, buried)
-            });
-            drop_quietly(leftover);
-            buried
-                .into_iter()
-                .flatten()
-                .for_each(|task| drop_quietly(Some(task)));
+            let (now, main_done) = poll_task(tag, slot, generation, task, main_slot, &mut info);
             info.polls += 1;
             if main_done {
                 break None;
@@ -266,6 +247,39 @@ impl Sim {
         on_end();
         finish(self.seed, main_slot, stop, info.polls)
     }
+}
+
+/// Polls one task with the world released, files the result, and drops what
+/// the poll left over (outside the borrow); returns the clock and whether the
+/// main task has ended.
+fn poll_task(
+    tag: u16,
+    slot: u32,
+    generation: u32,
+    mut task: Box<dyn RawTask>,
+    main_slot: u32,
+    info: &mut StepInfo,
+) -> (u64, bool) {
+    let waker = task_waker(tag, generation as u16, slot);
+    let mut cx = Context::from_waker(&waker);
+    let result = catch_unwind(AssertUnwindSafe(|| task.poll(&mut cx)));
+    let location = result.is_err().then(take_panic_location).flatten();
+    let (leftover, now, main_done, buried) = with_world("Sim::run", |world| {
+        let leftover = world.after_poll(slot, result, task, location);
+        let main_done = !matches!(
+            world.tasks.slots[main_slot as usize].stage,
+            TaskState::Live(_)
+        );
+        info.panics = world.panics.len();
+        let buried = (!world.graveyard.is_empty()).then(|| std::mem::take(&mut world.graveyard));
+        (leftover, world.now, main_done, buried)
+    });
+    drop_quietly(leftover);
+    buried
+        .into_iter()
+        .flatten()
+        .for_each(|task| drop_quietly(Some(task)));
+    (now, main_done)
 }
 
 /// Uninstalls the world when a panic escapes the run (a tidepool bug, or a
