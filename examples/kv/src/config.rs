@@ -10,6 +10,12 @@ pub const CONNECTIONS_MAX_DEFAULT: usize = 1024;
 /// Default of [`KvConfig::keys_max`].
 pub const KEYS_MAX_DEFAULT: usize = 100_000;
 
+/// Default of [`KvConfig::stored_bytes_max`]: 64 MiB.
+pub const STORED_BYTES_MAX_DEFAULT: usize = 64 * 1024 * 1024;
+
+/// Default of [`KvConfig::idle_timeout`]: 30 seconds.
+pub const IDLE_TIMEOUT_DEFAULT: Duration = Duration::from_secs(30);
+
 /// Default of [`KvConfig::shutdown_grace`].
 pub const SHUTDOWN_GRACE_DEFAULT: Duration = Duration::from_secs(5);
 
@@ -34,6 +40,15 @@ pub struct KvConfig {
     /// Keys stored at once; a SET of a new key beyond it gets an error reply.
     /// Default: [`KEYS_MAX_DEFAULT`].
     pub keys_max: usize,
+    /// Bytes of keys and values stored at once; a SET that would take the
+    /// store beyond it gets an error reply and stores nothing.
+    /// Default: [`STORED_BYTES_MAX_DEFAULT`] (64 MiB).
+    pub stored_bytes_max: usize,
+    /// How long a connection may go without completing a request (from its
+    /// accept, or from its last request) before the server closes it, so that
+    /// idle or stalled peers cannot hold every one of the `connections_max`
+    /// slots. Default: [`IDLE_TIMEOUT_DEFAULT`] (30 s).
+    pub idle_timeout: Duration,
     /// How long a shutdown waits for connections to answer what they have read
     /// and close, before `run` returns anyway. Default: [`SHUTDOWN_GRACE_DEFAULT`].
     pub shutdown_grace: Duration,
@@ -49,6 +64,8 @@ impl Default for KvConfig {
         KvConfig {
             connections_max: CONNECTIONS_MAX_DEFAULT,
             keys_max: KEYS_MAX_DEFAULT,
+            stored_bytes_max: STORED_BYTES_MAX_DEFAULT,
+            idle_timeout: IDLE_TIMEOUT_DEFAULT,
             shutdown_grace: SHUTDOWN_GRACE_DEFAULT,
             accept_retry_delay: ACCEPT_RETRY_DELAY_DEFAULT,
             bugs: Bugs::default(),

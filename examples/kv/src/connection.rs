@@ -20,11 +20,14 @@ use crate::store::Store;
 const JOURNAL_APPEND_DELAY: Duration = Duration::from_millis(1);
 
 /// What one connection task knows: the store, the incarnation it answers
-/// with, the shutdown signal, its peer (for logs), and the providers.
+/// with, how long it waits for a request, the shutdown signal, its peer (for
+/// logs), and the providers.
 #[derive(Clone)]
 pub(crate) struct Connection<P> {
     pub(crate) store: Store,
     pub(crate) incarnation: u64,
+    /// [`KvConfig::idle_timeout`](crate::KvConfig::idle_timeout).
+    pub(crate) idle_timeout: Duration,
     pub(crate) shutdown: Shutdown,
     pub(crate) peer: SocketAddr,
     pub(crate) providers: P,
@@ -35,11 +38,14 @@ pub(crate) struct Connection<P> {
 enum End {
     PeerClosed,
     Shutdown,
+    /// No request completed within the idle timeout.
+    Idle,
 }
 
 impl<P: Providers> Connection<P> {
-    /// Answers requests until the peer closes, the server shuts down, or the
-    /// peer breaks the protocol; then closes the connection.
+    /// Answers requests until the peer closes, the server shuts down, the
+    /// peer completes no request within the idle timeout, or it breaks the
+    /// protocol; then closes the connection.
     pub(crate) async fn serve<S>(self, stream: S)
     where
         S: AsyncRead + AsyncWrite + Unpin,
@@ -56,6 +62,7 @@ impl<P: Providers> Connection<P> {
                 }
             }
             Ok(End::Shutdown) => tracing::debug!(peer = %self.peer, "closed for shutdown"),
+            Ok(End::Idle) => self.log_idle(framed.read_buffer().len()),
             Err(error) => {
                 tracing::warn!(peer = %self.peer, %error, "closing connection");
             }
@@ -74,6 +81,7 @@ impl<P: Providers> Connection<P> {
             let next = tidepool::select! {
                 next = framed.next() => Some(next),
                 () = self.shutdown.requested() => None,
+                () = self.providers.sleep(self.idle_timeout) => return Ok(End::Idle),
             };
             match next {
                 None => {
@@ -87,6 +95,23 @@ impl<P: Providers> Connection<P> {
                     return Err(error);
                 }
             }
+        }
+    }
+
+    /// Says why an idle connection is closed: a peer that stalled in the middle
+    /// of a request, with `buffered_bytes` of it read, may be holding slots on
+    /// purpose.
+    fn log_idle(&self, buffered_bytes: usize) {
+        let (peer, idle_timeout) = (self.peer, self.idle_timeout);
+        if buffered_bytes == 0 {
+            tracing::debug!(%peer, ?idle_timeout, "no request within the idle timeout, closing");
+        } else {
+            tracing::warn!(
+                %peer,
+                ?idle_timeout,
+                buffered_bytes,
+                "a request stalled past the idle timeout, closing"
+            );
         }
     }
 
@@ -177,6 +202,7 @@ impl<P: Providers> Connection<P> {
             let read = tidepool::select! {
                 read = stream.read_buf(&mut request_bytes) => read,
                 () = self.shutdown.requested() => return,
+                () = self.providers.sleep(self.idle_timeout) => return self.log_idle(0),
             };
             if !matches!(read, Ok(count) if count > 0) {
                 return;

@@ -91,7 +91,7 @@ impl Process for KvServer {
         });
         let connections_max = self.config.connections_max.min(u32::MAX as usize);
         let connections = Arc::new(Semaphore::new(connections_max));
-        let store = Store::new(self.config.keys_max, self.config.bugs);
+        let store = Store::new(&self.config);
         self.accept_until_shutdown(&ctx, &listener, &connections, &store)
             .await;
         drop(listener);
@@ -177,6 +177,7 @@ impl KvServer {
         let connection = Connection {
             store: self.connection_store(ctx, store),
             incarnation: ctx.incarnation(),
+            idle_timeout: self.config.idle_timeout,
             shutdown: ctx.shutdown().clone(),
             peer,
             providers: ctx.providers().clone(),

@@ -6,17 +6,20 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 
-use crate::Bugs;
 use crate::host_cache::HostCache;
 use crate::protocol::{Request, Response};
+use crate::{Bugs, KvConfig};
 
 /// The keys and values of one server incarnation; lost when it stops.
 ///
 /// A `BTreeMap`, so that anything that walks it does so in one order on every run.
+/// Bounded twice: by its keys ([`KvConfig::keys_max`]) and by the bytes of its
+/// keys and values ([`KvConfig::stored_bytes_max`]).
 #[derive(Clone, Debug)]
 pub(crate) struct Store {
     entries: Arc<Mutex<Entries>>,
     keys_max: usize,
+    stored_bytes_max: usize,
     bugs: Bugs,
     /// The read cache of the planted bug `cache_survives_reboot`.
     host_cache: Option<HostCache>,
@@ -25,6 +28,8 @@ pub(crate) struct Store {
 #[derive(Debug, Default)]
 struct Entries {
     map: BTreeMap<Bytes, Bytes>,
+    /// The bytes of every key and value in `map`.
+    stored_bytes: usize,
     /// Deleted keys still in `map`, under the planted bug `delete_hides_only_from_get`.
     tombstones: BTreeSet<Bytes>,
     /// The last GET's key checksum and answer, under the planted bug
@@ -33,11 +38,13 @@ struct Entries {
 }
 
 impl Store {
-    pub(crate) fn new(keys_max: usize, bugs: Bugs) -> Store {
+    /// An empty store with the bounds and planted bugs of `config`.
+    pub(crate) fn new(config: &KvConfig) -> Store {
         Store {
             entries: Arc::default(),
-            keys_max,
-            bugs,
+            keys_max: config.keys_max,
+            stored_bytes_max: config.stored_bytes_max,
+            bugs: config.bugs,
             host_cache: None,
         }
     }
@@ -112,7 +119,7 @@ impl Store {
         if self.bugs.ack_set_without_store {
             return Response::Ok;
         }
-        if let Some(refusal) = self.refuse_new_key(entries, &key) {
+        if let Some(refusal) = self.refuse_set(entries, &key, &value) {
             return refusal;
         }
         entries.memo = None;
@@ -120,8 +127,26 @@ impl Store {
         if let Some(cache) = self.host_cache {
             cache.put(key.clone(), value.clone());
         }
+        entries.stored_bytes = stored_bytes_after_set(entries, &key, &value);
         entries.map.insert(key, value);
+        assert!(entries.stored_bytes <= self.stored_bytes_max);
         Response::Ok
+    }
+
+    /// Why a SET of `key` to `value` must not be applied, if it must not.
+    fn refuse_set(&self, entries: &Entries, key: &Bytes, value: &Bytes) -> Option<Response> {
+        if let Some(refusal) = self.refuse_new_key(entries, key) {
+            return Some(refusal);
+        }
+        let stored_bytes = stored_bytes_after_set(entries, key, value);
+        if stored_bytes > self.stored_bytes_max {
+            return Some(Response::error(format!(
+                "store full: this SET of {} bytes would hold {stored_bytes} bytes, the limit is {}",
+                key.len() + value.len(),
+                self.stored_bytes_max
+            )));
+        }
+        None
     }
 
     fn refuse_new_key(&self, entries: &Entries, key: &Bytes) -> Option<Response> {
@@ -149,7 +174,10 @@ impl Store {
             return Response::Ok;
         }
         match entries.map.remove(&key) {
-            Some(_) => Response::Ok,
+            Some(value) => {
+                entries.stored_bytes -= key.len() + value.len();
+                Response::Ok
+            }
             None => Response::NotFound,
         }
     }
@@ -166,7 +194,7 @@ impl Store {
     ) -> Response {
         let copy = {
             let entries = self.lock();
-            if let Some(refusal) = self.refuse_new_key(&entries, &key) {
+            if let Some(refusal) = self.refuse_set(&entries, &key, &value) {
                 return refusal;
             }
             let mut copy = entries.map.clone();
@@ -174,14 +202,33 @@ impl Store {
             copy
         };
         journal.await;
-        self.lock().map = copy;
+        let mut entries = self.lock();
+        entries.stored_bytes = copy
+            .iter()
+            .map(|(key, value)| key.len() + value.len())
+            .sum();
+        entries.map = copy;
         Response::Ok
     }
+}
+
+/// The bytes `entries` would hold once `key` is set to `value`.
+fn stored_bytes_after_set(entries: &Entries, key: &Bytes, value: &Bytes) -> usize {
+    let replaced = entries.map.get(key).map_or(0, |old| key.len() + old.len());
+    entries.stored_bytes - replaced + key.len() + value.len()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn store(keys_max: usize, bugs: Bugs) -> Store {
+        Store::new(&KvConfig {
+            keys_max,
+            bugs,
+            ..KvConfig::default()
+        })
+    }
 
     fn set(key: &'static str, value: &'static str) -> Request {
         Request::Set {
@@ -204,7 +251,7 @@ mod tests {
 
     #[test]
     fn set_get_delete() {
-        let store = Store::new(10, Bugs::default());
+        let store = store(10, Bugs::default());
         assert_eq!(store.apply(get("a")), Response::NotFound);
         assert_eq!(store.apply(set("a", "1")), Response::Ok);
         assert_eq!(store.apply(get("a")), Response::Value(Bytes::from("1")));
@@ -217,7 +264,7 @@ mod tests {
 
     #[test]
     fn a_full_store_refuses_new_keys_but_overwrites_old_ones() {
-        let store = Store::new(1, Bugs::default());
+        let store = store(1, Bugs::default());
         assert_eq!(store.apply(set("a", "1")), Response::Ok);
         assert!(
             matches!(store.apply(set("b", "1")), Response::Error(message)
@@ -227,16 +274,39 @@ mod tests {
     }
 
     #[test]
+    fn a_set_beyond_the_stored_bytes_limit_is_refused_and_stores_nothing() {
+        // Keys and values count: "a" + "1234" is 5 bytes, "b" + "12" is 3.
+        let store = Store::new(&KvConfig {
+            stored_bytes_max: 8,
+            ..KvConfig::default()
+        });
+        assert_eq!(store.apply(set("a", "1234")), Response::Ok);
+        assert_eq!(store.apply(set("b", "12")), Response::Ok);
+        assert!(matches!(store.apply(set("c", "")), Response::Error(message)
+            if message == "store full: this SET of 1 bytes would hold 9 bytes, the limit is 8"));
+        assert_eq!(store.apply(get("c")), Response::NotFound);
+        // An overwrite counts the new value instead of the old one.
+        assert!(matches!(store.apply(set("a", "12345")), Response::Error(_)));
+        assert_eq!(store.apply(get("a")), Response::Value(Bytes::from("1234")));
+        assert_eq!(store.apply(set("a", "123")), Response::Ok);
+        assert_eq!(store.apply(set("c", "")), Response::Ok);
+        // A DELETE gives its bytes back.
+        assert_eq!(store.apply(delete("b")), Response::Ok);
+        assert_eq!(store.apply(set("d", "12")), Response::Ok);
+        assert!(matches!(store.apply(set("e", "")), Response::Error(_)));
+    }
+
+    #[test]
     fn the_planted_bug_acknowledges_a_set_it_drops() {
         let bugs = Bugs::only("ack_set_without_store").unwrap();
-        let store = Store::new(10, bugs);
+        let store = store(10, bugs);
         assert_eq!(store.apply(set("a", "1")), Response::Ok);
         assert_eq!(store.apply(get("a")), Response::NotFound);
     }
 
     #[test]
     fn the_planted_tombstone_bug_finds_a_deleted_key_again() {
-        let store = Store::new(10, Bugs::only("delete_hides_only_from_get").unwrap());
+        let store = store(10, Bugs::only("delete_hides_only_from_get").unwrap());
         assert_eq!(store.apply(set("a", "1")), Response::Ok);
         assert_eq!(store.apply(delete("a")), Response::Ok);
         assert_eq!(store.apply(get("a")), Response::NotFound);
@@ -245,7 +315,7 @@ mod tests {
 
     #[test]
     fn the_planted_memo_bug_answers_for_a_key_with_the_same_checksum() {
-        let store = Store::new(10, Bugs::only("read_memo_weak_key_check").unwrap());
+        let store = store(10, Bugs::only("read_memo_weak_key_check").unwrap());
         assert_eq!(store.apply(set("c0-k3", "mine")), Response::Ok);
         assert_eq!(
             store.apply(get("c0-k3")),
