@@ -237,6 +237,22 @@ fn seeds_after_a_hung_one_are_all_reported() {
 }
 
 #[test]
+fn a_campaign_of_hung_seeds_stops_before_it_eats_the_machine() {
+    // Every seed blocks its thread: after a bounded number of abandoned
+    // threads the campaign stops and says why, instead of spawning more.
+    let report = ping_sim(false, Twist::BlockThread)
+        .iterations(40)
+        .jobs(1)
+        .watchdog(Duration::from_millis(100))
+        .run()
+        .unwrap();
+    let reason = report.stopped_early.clone().unwrap_or_default();
+    assert!(reason.contains("hung past the watchdog"), "{report}");
+    assert!(report.iterations < 40, "{report}");
+    assert_eq!(report.failed, report.iterations);
+}
+
+#[test]
 fn a_broken_invariant_fails_the_iteration() {
     let report = ping_sim(false, Twist::Publish)
         .invariant("at most 5 pings", |state| match state.get::<u32>("pings") {

@@ -24,6 +24,9 @@ use crate::sim::{TraceEvent, derive_seed, splitmix64};
 /// small iteration. A worker that exits wakes it at once.
 const MESSAGES_TICK: Duration = Duration::from_millis(10);
 
+/// Hung seeds (threads given up on by the watchdog) after which a campaign stops.
+const ABANDONED_THREADS_MAX: usize = 8;
+
 pub(crate) fn run(plan: Arc<Plan>, options: CampaignOptions) -> SimulationReport {
     let (base_seed, mut seeds) = plan_seeds(&options.seeds);
     let campaign_iterations = seeds.len() as u64;
@@ -158,6 +161,18 @@ fn execute(
         for result in pool.replace_hung(options.watchdog) {
             progress.record(true);
             results.add(result, &pool.shared.seeds, report);
+        }
+        let abandoned = pool
+            .workers
+            .iter()
+            .filter(|worker| worker.abandoned)
+            .count();
+        if abandoned >= ABANDONED_THREADS_MAX && stopped_early.is_none() {
+            // Each hung seed keeps a thread busy for good: stop before they eat the machine.
+            pool.shared.stop.store(true, Ordering::SeqCst);
+            stopped_early = Some(format!(
+                "{abandoned} seeds hung past the watchdog, each holding a thread; fix the hang (see the watchdog failures) and run again"
+            ));
         }
     }
     progress.finish();
