@@ -46,8 +46,8 @@ pub struct Bugs {
     /// copy back: a SET of another connection in between is lost. Default: off.
     pub lost_update_across_await: bool,
     /// Server: on a graceful shutdown, connections keep serving until their
-    /// peers leave, but acknowledge SETs and DELETEs without applying them.
-    /// Default: off.
+    /// peers leave, but acknowledge SETs and DELETEs without applying them (a
+    /// DELETE still answers whether the store holds its key). Default: off.
     pub drain_acks_dropped_writes: bool,
     /// Client: a SET that timed out is sent again after the first request
     /// that gets a reply once a second has passed, even when a newer SET of

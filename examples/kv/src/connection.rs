@@ -164,7 +164,9 @@ impl<P: Providers> Connection<P> {
 
     /// The planted bug `drain_acks_dropped_writes`: after the shutdown signal,
     /// serves on until the peer leaves, and acknowledges SETs and DELETEs
-    /// without applying them, since the data dies with the process anyway.
+    /// without applying them, since the data dies with the process anyway. A
+    /// DELETE answers what the store holds, as the correct server would, so
+    /// only the dropped writes themselves give the bug away.
     async fn serve_while_draining<S>(
         &self,
         framed: &mut Framed<S, ServerCodec>,
@@ -175,12 +177,15 @@ impl<P: Providers> Connection<P> {
         // Ends with the stream, or when the process is killed at the end of
         // its grace period.
         while let Some(request) = framed.next().await.transpose()? {
-            let reply = match request {
-                Request::Get { .. } => self.reply(request).await,
-                Request::Set { .. } | Request::Delete { .. } => Reply {
-                    incarnation: self.incarnation,
-                    response: Response::Ok,
-                },
+            let response = match request {
+                Request::Get { .. } => self.reply(request).await.response,
+                Request::Set { .. } => Response::Ok,
+                Request::Delete { key } if self.store.contains(&key) => Response::Ok,
+                Request::Delete { .. } => Response::NotFound,
+            };
+            let reply = Reply {
+                incarnation: self.incarnation,
+                response,
             };
             framed.send(reply).await?;
         }

@@ -77,6 +77,12 @@ impl Store {
         }
     }
 
+    /// Whether `key` holds a value, as a DELETE of it would find.
+    pub(crate) fn contains(&self, key: &Bytes) -> bool {
+        let entries = self.lock();
+        entries.map.contains_key(key) && !entries.tombstones.contains(key)
+    }
+
     fn get(&self, entries: &mut Entries, key: Bytes) -> Response {
         if self.bugs.read_memo_weak_key_check {
             return self.get_through_memo(entries, key);

@@ -1,7 +1,9 @@
 //! The same server in a bare simulation: a server host and a client host.
 //! Round trips survive partial reads and writes; a reboot (kill, revive, a
 //! fresh `KvServer`) loses every key and changes the incarnation; a graceful
-//! shutdown answers the requests already read, then closes cleanly.
+//! shutdown answers the requests already read, then closes cleanly. And one
+//! planted bug up close: what a draining server answers under
+//! `drain_acks_dropped_writes`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -9,7 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use kv::protocol::{ClientCodec, Reply, Request, Response};
-use kv::{ClientError, KvClient, KvConfig, KvServer};
+use kv::{Bugs, ClientError, KvClient, KvConfig, KvServer};
 use tidepool::providers::{Providers, SimProviders};
 use tidepool::sim::{self, HostId, NetworkConfig, Sim};
 use tidepool::{BoxError, PROCESS_PORT, Process, ProcessContext, Shutdown};
@@ -32,10 +34,19 @@ fn hosts() -> (HostId, HostId) {
 /// Boots a fresh server on `host`, as the runner does: a new instance, told
 /// the host's incarnation.
 fn boot(host: HostId, shutdown: &Shutdown) -> sim::JoinHandle<Result<(), BoxError>> {
+    boot_with(host, shutdown, KvConfig::default())
+}
+
+/// Boots a fresh server with `config` on `host`.
+fn boot_with(
+    host: HostId,
+    shutdown: &Shutdown,
+    config: KvConfig,
+) -> sim::JoinHandle<Result<(), BoxError>> {
     let ctx = ProcessContext::new(SimProviders, "server", server_address(), shutdown.clone())
         .with_incarnation(u64::from(sim::incarnation(host)));
     sim::spawn_on(host, "kv-server", async move {
-        KvServer::new(KvConfig::default()).run(ctx).await
+        KvServer::new(config).run(ctx).await
     })
 }
 
@@ -195,5 +206,73 @@ fn graceful_shutdown_answers_the_requests_already_read() {
         );
         assert!(refused, "seed {seed}: the stopped server still accepts");
         assert_eq!(served, Ok(()), "seed {seed}");
+    }
+}
+
+#[test]
+fn the_planted_drain_bug_answers_deletes_from_the_store_but_drops_every_write() {
+    // Regression test: the draining server answered Ok to every DELETE, even
+    // of a key it did not hold, so the simulation caught the bug by that
+    // wrong answer instead of by the writes it drops. A client sets two keys,
+    // the server is asked to shut down, and on the same connection the client
+    // deletes, sets and reads: each DELETE answers what the store holds, and
+    // no write changes it.
+    let config = KvConfig {
+        bugs: Bugs::only("drain_acks_dropped_writes").unwrap(),
+        ..KvConfig::default()
+    };
+    for seed in 0..SEEDS {
+        let config = config.clone();
+        let run = Sim::new(seed)
+            .network(NetworkConfig::fault_free())
+            .run(async move {
+                let (server, client) = hosts();
+                let shutdown = Shutdown::new();
+                let _serving = boot_with(server, &shutdown, config);
+                let stop = shutdown.clone();
+                let talking = sim::spawn_on(client, "client", async move {
+                    let mut client = KvClient::new(SimProviders, server_address());
+                    until_reply(&mut client, get("warm-up")).await;
+                    client.set("kept", "old").await.unwrap();
+                    client.set("doomed", "old").await.unwrap();
+                    stop.request();
+                    SimProviders.sleep(Duration::from_millis(100)).await;
+                    let mut responses = Vec::new();
+                    for request in [
+                        Request::Delete {
+                            key: Bytes::from("absent"),
+                        },
+                        Request::Delete {
+                            key: Bytes::from("doomed"),
+                        },
+                        get("doomed"),
+                        Request::Delete {
+                            key: Bytes::from("doomed"),
+                        },
+                        Request::Set {
+                            key: Bytes::from("kept"),
+                            value: Bytes::from("new"),
+                        },
+                        get("kept"),
+                    ] {
+                        responses.push(client.request(request).await.unwrap().response);
+                    }
+                    responses
+                });
+                talking.await.expect("the client does not panic")
+            });
+        let responses = run
+            .outcome
+            .unwrap_or_else(|error| panic!("seed {seed}: {error}"));
+        let old = Response::Value(Bytes::from("old"));
+        let expected = [
+            Response::NotFound,
+            Response::Ok,
+            old.clone(),
+            Response::Ok,
+            Response::Ok,
+            old,
+        ];
+        assert_eq!(responses, expected, "seed {seed}");
     }
 }

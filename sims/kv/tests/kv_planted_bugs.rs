@@ -1,7 +1,7 @@
 //! Every planted bug of the KV simulation is caught within a bounded number of
-//! seeds, and replaying the failing seed alone fails the same way; the correct
-//! server passes the same seeds. Seeds run in batches, so a bug caught early
-//! costs one batch.
+//! seeds, by an assertion that names the bug's own symptom, and replaying the
+//! failing seed alone fails the same way; the correct server passes the same
+//! seeds. Seeds run in batches, so a bug caught early costs one batch.
 
 use kv::Bugs;
 use tidepool::runner::Failure;
@@ -13,6 +13,70 @@ const BASE_SEED: u64 = 0x2026;
 const BUG_SEEDS_MAX: u64 = 300;
 /// Seeds run at once.
 const BATCH_SEEDS: u64 = 25;
+
+/// The assertions that may catch each planted bug: the ones its symptom
+/// violates. A bug whose first failure is another one was caught by accident,
+/// and the simulation would no longer catch it once the accident is fixed.
+const SYMPTOMS: [(&str, &[&str]); 9] = [
+    // A later read misses the acknowledged SET; a DELETE finds its key absent.
+    (
+        "ack_set_without_store",
+        &["a read matches the model", "a DELETE matches the model"],
+    ),
+    // The resent DELETE finds the key the lost one removed.
+    ("retry_after_lost_reply", &["a DELETE matches the model"]),
+    // A rebooted server serves a value its previous incarnation held.
+    (
+        "cache_survives_reboot",
+        &["a read matches the model", "a final read matches the model"],
+    ),
+    // A second DELETE finds the key the first one removed.
+    (
+        "delete_hides_only_from_get",
+        &["a DELETE matches the model"],
+    ),
+    // A request split across reads is refused as malformed.
+    (
+        "one_read_one_request",
+        &["the server refuses no valid request"],
+    ),
+    // Another connection's SET is lost: a read misses it, a DELETE finds the key
+    // absent.
+    (
+        "lost_update_across_await",
+        &[
+            "a read matches the model",
+            "a final read matches the model",
+            "a DELETE matches the model",
+        ],
+    ),
+    // A write acknowledged while draining was dropped: a later read sees the
+    // value from before it, or a later DELETE, answered from the store as the
+    // correct server would, finds the key where the write should have left it.
+    (
+        "drain_acks_dropped_writes",
+        &["a read matches the model", "a DELETE matches the model"],
+    ),
+    // The stale SET lands over a newer value.
+    (
+        "resend_stale_set",
+        &["a read matches the model", "a final read matches the model"],
+    ),
+    // A GET is answered with another key's memoised answer.
+    (
+        "read_memo_weak_key_check",
+        &["a read matches the model", "a final read matches the model"],
+    ),
+];
+
+/// The assertion messages that may catch the planted bug `name`.
+fn symptoms(name: &str) -> &'static [&'static str] {
+    let found = SYMPTOMS.iter().find(|(bug, _)| *bug == name);
+    found.map_or_else(
+        || panic!("no symptoms listed for {name}"),
+        |(_, messages)| *messages,
+    )
+}
 
 /// The first failure of `bugs` within [`BUG_SEEDS_MAX`] seeds, with the
 /// number of seeds it took.
@@ -40,12 +104,27 @@ fn every_planted_bug_is_caught_and_its_seed_replays_the_failure() {
             .seeds([failure.seed])
             .run()
             .unwrap();
+        let expected = symptoms(name);
+        assert!(
+            expected
+                .iter()
+                .any(|message| failure.reason.contains(&format!(": {message} ("))),
+            "{name} was caught by accident: expected one of {expected:?}, got {}",
+            failure.reason
+        );
         assert_eq!(replay.failures.len(), 1, "{name}: {replay}");
         assert_eq!(replay.failures[0].reason, failure.reason, "{name}");
         assert_eq!(replay.failures[0].time, failure.time, "{name}");
         table.push(format!("{name}: {seeds} seeds, {}", failure.reason));
     }
     println!("{}", table.join("\n"));
+}
+
+#[test]
+fn every_planted_bug_has_its_symptoms_listed() {
+    let names: Vec<&str> = Bugs::catalog().iter().map(|(name, _)| *name).collect();
+    let listed: Vec<&str> = SYMPTOMS.iter().map(|(name, _)| *name).collect();
+    assert_eq!(listed, names);
 }
 
 #[test]
