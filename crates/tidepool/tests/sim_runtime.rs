@@ -374,6 +374,7 @@ fn nothing_of_a_killed_host_runs_after_the_kill() {
 }
 
 #[test]
+#[allow(clippy::async_yields_async)] // the sleep is returned on purpose, to leak it
 fn a_sleep_from_another_world_leaves_this_one_alone() {
     // Regression: a registered sleep dropped in a later world cancelled a timer
     // slot of that world (or indexed past its timers).
