@@ -5,49 +5,24 @@
 //! planted bug up close: what a draining server answers under
 //! `drain_acks_dropped_writes`.
 
-use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use kv::protocol::{ClientCodec, Reply, Request, Response};
-use kv::{Bugs, ClientError, KvClient, KvConfig, KvServer};
+use kv::{Bugs, ClientError, KvClient, KvConfig};
 use tidepool::providers::{Providers, SimProviders};
 use tidepool::sim::{self, HostId, NetworkConfig, Sim};
-use tidepool::{BoxError, PROCESS_PORT, Process, ProcessContext, Shutdown};
+use tidepool::{BoxError, Shutdown};
 use tokio_util::codec::Framed;
 
-const SERVER_IP: [u8; 4] = [10, 0, 0, 2];
-const CLIENT_IP: [u8; 4] = [10, 0, 0, 3];
-const SEEDS: u64 = 8;
+mod common;
 
-fn server_address() -> SocketAddr {
-    SocketAddr::from((SERVER_IP, PROCESS_PORT))
-}
+use common::{SEEDS, boot_with, hosts, server_address};
 
-fn hosts() -> (HostId, HostId) {
-    let server = sim::add_host("server", IpAddr::from(SERVER_IP));
-    let client = sim::add_host("client", IpAddr::from(CLIENT_IP));
-    (server, client)
-}
-
-/// Boots a fresh server on `host`, as the runner does: a new instance, told
-/// the host's incarnation.
+/// Boots a fresh server with the default configuration on `host`.
 fn boot(host: HostId, shutdown: &Shutdown) -> sim::JoinHandle<Result<(), BoxError>> {
     boot_with(host, shutdown, KvConfig::default())
-}
-
-/// Boots a fresh server with `config` on `host`.
-fn boot_with(
-    host: HostId,
-    shutdown: &Shutdown,
-    config: KvConfig,
-) -> sim::JoinHandle<Result<(), BoxError>> {
-    let ctx = ProcessContext::new(SimProviders, "server", server_address(), shutdown.clone())
-        .with_incarnation(u64::from(sim::incarnation(host)));
-    sim::spawn_on(host, "kv-server", async move {
-        KvServer::new(config).run(ctx).await
-    })
 }
 
 /// Sends `request` until a reply comes, reconnecting as the client does; the

@@ -4,43 +4,29 @@
 //! server out; and a SET beyond `stored_bytes_max` gets an error reply and
 //! stores nothing.
 
-use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use bytes::Bytes;
 use kv::protocol::{Request, Response};
-use kv::{KvClient, KvConfig, KvServer};
+use kv::{KvClient, KvConfig};
+use tidepool::Shutdown;
 use tidepool::providers::{Providers, SimProviders};
 use tidepool::sim::{self, HostId, NetworkConfig, Sim};
 use tidepool::time::Instant;
-use tidepool::{PROCESS_PORT, Process, ProcessContext, Shutdown};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const SERVER_IP: [u8; 4] = [10, 0, 0, 2];
-const CLIENT_IP: [u8; 4] = [10, 0, 0, 3];
-const SEEDS: u64 = 8;
+mod common;
+
+use common::{SEEDS, boot_with, hosts, server_address};
+
 /// Short, so that the tests wait for it in little simulated time.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Longer than any message takes on a fault-free network.
 const SLACK: Duration = Duration::from_millis(500);
 
-fn server_address() -> SocketAddr {
-    SocketAddr::from((SERVER_IP, PROCESS_PORT))
-}
-
-fn hosts() -> (HostId, HostId) {
-    let server = sim::add_host("server", IpAddr::from(SERVER_IP));
-    let client = sim::add_host("client", IpAddr::from(CLIENT_IP));
-    (server, client)
-}
-
 /// Boots a server with `config` on `host`; it runs until the simulation ends.
 fn boot(host: HostId, config: KvConfig) {
-    let ctx = ProcessContext::new(SimProviders, "server", server_address(), Shutdown::new())
-        .with_incarnation(u64::from(sim::incarnation(host)));
-    let _serving = sim::spawn_on(host, "kv-server", async move {
-        KvServer::new(config).run(ctx).await
-    });
+    drop(boot_with(host, &Shutdown::new(), config));
 }
 
 /// Connects, sends the first half of a GET's frame, and goes quiet; returns

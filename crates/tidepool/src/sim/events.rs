@@ -214,6 +214,11 @@ mod tests {
             }
         }
         expected.sort();
+        assert_pops_in_order(&mut queue, expected);
+    }
+
+    /// Pops every event and checks each against `expected`, (time, timer slot) in order.
+    fn assert_pops_in_order(queue: &mut EventQueue, expected: Vec<(u64, u32)>) {
         for (time, slot) in expected {
             let event = queue.pop().unwrap();
             assert_eq!(event.time, time);
@@ -246,12 +251,7 @@ mod tests {
         queue.retain(|kind| !matches!(kind, EventKind::Timer { slot, .. } if slot % 3 == 0));
         assert_eq!(queue.len(), expected.len());
         expected.sort();
-        for (time, slot) in expected {
-            let event = queue.pop().unwrap();
-            assert_eq!(event.time, time);
-            assert!(matches!(event.kind, EventKind::Timer { slot: got, .. } if got == slot));
-        }
-        assert!(queue.pop().is_none());
+        assert_pops_in_order(&mut queue, expected);
     }
 
     #[test]
