@@ -114,13 +114,16 @@ fn echo_round_trips_in_the_simulation() {
 
 #[tokio::test]
 async fn echo_round_trips_over_loopback_tcp() {
-    let listener = TokioProviders
+    let listener = TokioProviders::new()
         .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .expect("binding an ephemeral loopback port");
     let addr = listener.local_addr().unwrap();
-    let serving = TokioProviders.spawn("echo-server", echo_server(TokioProviders, listener, 1));
-    echo_client(TokioProviders, addr, REQUESTS)
+    let serving = TokioProviders::new().spawn(
+        "echo-server",
+        echo_server(TokioProviders::new(), listener, 1),
+    );
+    echo_client(TokioProviders::new(), addr, REQUESTS)
         .await
         .expect("no io error");
     let counts = serving

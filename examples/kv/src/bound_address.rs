@@ -20,7 +20,7 @@ use tokio::sync::watch;
 /// let mut bound = server.bound_address();
 /// let shutdown = Shutdown::new();
 /// let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
-/// let ctx = ProcessContext::new(TokioProviders, "kv", any_port, shutdown.clone());
+/// let ctx = ProcessContext::new(TokioProviders::new(), "kv", any_port, shutdown.clone());
 /// let (served, address) = tokio::join!(server.run(ctx), async {
 ///     let address = bound.wait().await;
 ///     shutdown.request();

@@ -41,7 +41,7 @@ type StreamOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpStream;
 /// use tidepool::providers::TokioProviders;
 ///
 /// # async fn talk() -> Result<(), kv::ClientError> {
-/// let mut client = KvClient::new(TokioProviders, "127.0.0.1:7000".parse().unwrap());
+/// let mut client = KvClient::new(TokioProviders::new(), "127.0.0.1:7000".parse().unwrap());
 /// client.set("color", "blue").await?;
 /// let reply = client.get("color").await?;
 /// assert_eq!(reply.response, Response::Value(Bytes::from("blue")));

@@ -115,7 +115,7 @@ async fn execute(command: Command) -> anyhow::Result<ExitCode> {
             (target, kv::protocol::Request::Delete { key: key.into() })
         }
     };
-    let mut client = KvClient::new(TokioProviders, target.server)
+    let mut client = KvClient::new(TokioProviders::new(), target.server)
         .with_timeout(Duration::from_millis(target.timeout_ms));
     let reply = client.request(request).await?;
     Ok(print_reply(&reply))
@@ -129,7 +129,7 @@ async fn serve(listen: SocketAddr) -> anyhow::Result<()> {
         .duration_since(UNIX_EPOCH)
         .context("the clock is before 1970")?
         .as_millis() as u64;
-    let ctx = ProcessContext::new(TokioProviders, "kv", listen, shutdown.clone())
+    let ctx = ProcessContext::new(TokioProviders::new(), "kv", listen, shutdown.clone())
         .with_incarnation(incarnation);
     let mut server = KvServer::new(KvConfig::default());
     let mut run = std::pin::pin!(server.run(ctx));

@@ -42,7 +42,7 @@ type StreamOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpStream;
 /// # async fn serve() -> Result<(), tidepool::BoxError> {
 /// let shutdown = Shutdown::new();
 /// let address = "127.0.0.1:7000".parse().unwrap();
-/// let ctx = ProcessContext::new(TokioProviders, "kv", address, shutdown.clone());
+/// let ctx = ProcessContext::new(TokioProviders::new(), "kv", address, shutdown.clone());
 /// KvServer::new(KvConfig::default()).run(ctx).await
 /// # }
 /// ```

@@ -26,7 +26,7 @@ where
     let mut bound = server.bound_address();
     let shutdown = Shutdown::new();
     let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
-    let ctx = ProcessContext::new(TokioProviders, "kv", any_port, shutdown.clone());
+    let ctx = ProcessContext::new(TokioProviders::new(), "kv", any_port, shutdown.clone());
     let (served, ()) = tokio::join!(server.run(ctx), async {
         let address = bound.wait().await.expect("the server binds");
         test(address).await;
@@ -42,7 +42,9 @@ fn value(text: &'static str) -> Response {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn set_get_delete_and_not_found() {
     with_server(KvConfig::default(), |address| async move {
-        let mut client = KvClient::connect(TokioProviders, address).await.unwrap();
+        let mut client = KvClient::connect(TokioProviders::new(), address)
+            .await
+            .unwrap();
         let get = client.get("color").await.unwrap();
         assert_eq!(get.response, Response::NotFound);
         assert_eq!(get.incarnation, 1);
@@ -68,7 +70,7 @@ async fn set_get_delete_and_not_found() {
 
         // A second client sees what the first one stored: one store per server.
         client.set("shared", "yes").await.unwrap();
-        let mut other = KvClient::new(TokioProviders, address);
+        let mut other = KvClient::new(TokioProviders::new(), address);
         assert_eq!(other.get("shared").await.unwrap().response, value("yes"));
     })
     .await;
@@ -77,7 +79,7 @@ async fn set_get_delete_and_not_found() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_over_the_limits_is_refused_before_it_is_sent() {
     with_server(KvConfig::default(), |address| async move {
-        let mut client = KvClient::new(TokioProviders, address);
+        let mut client = KvClient::new(TokioProviders::new(), address);
         let key = Bytes::from(vec![b'k'; kv::protocol::KEY_BYTES_MAX + 1]);
         let error = client.get(key).await.unwrap_err();
         assert!(
@@ -124,7 +126,9 @@ fn assert_refused(replies: &[Reply], what: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_and_oversized_frames_close_their_connection_only() {
     with_server(KvConfig::default(), |address| async move {
-        let mut bystander = KvClient::connect(TokioProviders, address).await.unwrap();
+        let mut bystander = KvClient::connect(TokioProviders::new(), address)
+            .await
+            .unwrap();
         bystander.set("alive", "yes").await.unwrap();
 
         let unknown_tag = [0, 0, 0, 3, 0xee, 0xee, 0xee];
@@ -167,7 +171,9 @@ async fn shutdown_closes_idle_connections_and_stops_accepting() {
         address_seen = Some(address);
         let idle = &mut idle;
         async move {
-            let mut client = KvClient::connect(TokioProviders, address).await.unwrap();
+            let mut client = KvClient::connect(TokioProviders::new(), address)
+                .await
+                .unwrap();
             client.set("k", "v").await.unwrap();
             *idle = Some(client);
         }

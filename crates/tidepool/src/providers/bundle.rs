@@ -6,15 +6,18 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::{JoinHandle, NetworkProvider, RandomProvider, TaskProvider, TimeProvider};
+use super::{
+    JoinHandle, NetworkProvider, RandomProvider, StorageProvider, TaskProvider, TimeProvider,
+};
 use crate::time::Instant;
 
-/// Everything a process may use of the world: time, tasks, randomness, network.
+/// Everything a process may use of the world: time, tasks, randomness, network,
+/// storage.
 ///
 /// A process written against `P: Providers` runs unchanged in a simulation
 /// ([`SimProviders`](super::SimProviders)) and in production
 /// ([`TokioProviders`](super::TokioProviders)). The shortcut methods forward to
-/// the four providers.
+/// the five providers.
 ///
 /// # Examples
 ///
@@ -42,7 +45,7 @@ use crate::time::Instant;
 ///
 /// // On tokio: a real roll.
 /// let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-/// let roll = runtime.block_on(roll_dice(TokioProviders));
+/// let roll = runtime.block_on(roll_dice(TokioProviders::new()));
 /// assert!((1..=6).contains(&roll));
 /// ```
 pub trait Providers: Clone + Send + Sync + 'static {
@@ -54,6 +57,8 @@ pub trait Providers: Clone + Send + Sync + 'static {
     type Random: RandomProvider;
     /// TCP.
     type Network: NetworkProvider;
+    /// Files and directories.
+    type Storage: StorageProvider;
 
     /// The time provider.
     fn time(&self) -> &Self::Time;
@@ -63,6 +68,8 @@ pub trait Providers: Clone + Send + Sync + 'static {
     fn random(&self) -> &Self::Random;
     /// The network provider.
     fn network(&self) -> &Self::Network;
+    /// The storage provider.
+    fn storage(&self) -> &Self::Storage;
 
     /// The time now (see [`TimeProvider::now`]).
     fn now(&self) -> Instant {
@@ -101,3 +108,13 @@ pub trait Providers: Clone + Send + Sync + 'static {
         self.network().connect(addr)
     }
 }
+
+/// The stream type of a [`Providers`] bundle: `StreamOf<P>` instead of
+/// `<<P as Providers>::Network as NetworkProvider>::TcpStream`.
+pub type StreamOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpStream;
+
+/// The listener type of a [`Providers`] bundle.
+pub type ListenerOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpListener;
+
+/// The open-file type of a [`Providers`] bundle.
+pub type FileOf<P> = <<P as Providers>::Storage as StorageProvider>::File;

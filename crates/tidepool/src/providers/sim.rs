@@ -6,10 +6,13 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use std::path::Path;
+
 use super::{
-    JoinHandle, Listener, NetworkProvider, Providers, RandomProvider, TaskProvider, TimeProvider,
+    JoinHandle, Listener, NetworkProvider, OpenOptions, Providers, RandomProvider, StorageProvider,
+    TaskProvider, TimeProvider,
 };
-use crate::sim::{self, Elapsed, net};
+use crate::sim::{self, Elapsed, disk, net};
 use crate::time::Instant;
 
 /// The providers of a simulation. A zero-sized handle: every call reaches the
@@ -37,11 +40,18 @@ pub struct SimRandom;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SimNetwork;
 
+/// The simulated disk of the calling task's host (see [`sim::disk`]). Paths
+/// are relative to the disk's root; the disk starts empty and survives the
+/// host's reboots, not its power losses' unsynced writes nor a wipe.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SimStorage;
+
 impl Providers for SimProviders {
     type Time = SimTime;
     type Task = SimTasks;
     type Random = SimRandom;
     type Network = SimNetwork;
+    type Storage = SimStorage;
 
     fn time(&self) -> &SimTime {
         &SimTime
@@ -57,6 +67,10 @@ impl Providers for SimProviders {
 
     fn network(&self) -> &SimNetwork {
         &SimNetwork
+    }
+
+    fn storage(&self) -> &SimStorage {
+        &SimStorage
     }
 }
 
@@ -127,5 +141,49 @@ impl Listener for net::TcpListener {
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
         net::TcpListener::local_addr(self)
+    }
+}
+
+impl StorageProvider for SimStorage {
+    type File = disk::SimFile;
+
+    async fn open(
+        &self,
+        path: impl AsRef<Path> + Send,
+        options: &OpenOptions,
+    ) -> io::Result<disk::SimFile> {
+        disk::open(path.as_ref(), *options).await
+    }
+
+    async fn rename(
+        &self,
+        from: impl AsRef<Path> + Send,
+        to: impl AsRef<Path> + Send,
+    ) -> io::Result<()> {
+        disk::rename(from.as_ref(), to.as_ref()).await
+    }
+
+    async fn remove_file(&self, path: impl AsRef<Path> + Send) -> io::Result<()> {
+        disk::remove(path.as_ref(), false).await
+    }
+
+    async fn remove_dir(&self, path: impl AsRef<Path> + Send) -> io::Result<()> {
+        disk::remove(path.as_ref(), true).await
+    }
+
+    async fn create_dir_all(&self, path: impl AsRef<Path> + Send) -> io::Result<()> {
+        disk::create_dir_all(path.as_ref()).await
+    }
+
+    async fn read_dir(&self, path: impl AsRef<Path> + Send) -> io::Result<Vec<String>> {
+        disk::read_dir(path.as_ref()).await
+    }
+
+    async fn exists(&self, path: impl AsRef<Path> + Send) -> io::Result<bool> {
+        disk::exists(path.as_ref()).await
+    }
+
+    async fn sync_dir(&self, path: impl AsRef<Path> + Send) -> io::Result<()> {
+        disk::sync_dir(path.as_ref()).await
     }
 }

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use super::TokioStorage;
 use super::{
     JoinHandle, Listener, NetworkProvider, Providers, RandomProvider, TaskProvider, TimeProvider,
 };
@@ -16,10 +17,40 @@ use crate::sim::Elapsed;
 use crate::time::Instant;
 
 /// The providers of production: the real clock, `tokio::spawn`, OS-seeded
-/// randomness and `tokio::net`. Zero-sized; needs a tokio runtime with time
-/// and IO enabled.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TokioProviders;
+/// randomness, `tokio::net` and the file system under a data directory. Needs
+/// a tokio runtime with time and IO enabled.
+///
+/// # Examples
+///
+/// ```
+/// use tidepool::providers::TokioProviders;
+///
+/// let providers = TokioProviders::new().with_data_dir("/var/lib/kv");
+/// assert_eq!(providers.data_dir(), std::path::Path::new("/var/lib/kv"));
+/// assert_eq!(TokioProviders::new().data_dir(), std::path::Path::new("."));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct TokioProviders {
+    storage: TokioStorage,
+}
+
+impl TokioProviders {
+    /// Production providers whose storage is rooted at the working directory.
+    pub fn new() -> TokioProviders {
+        TokioProviders::default()
+    }
+
+    /// Roots the storage provider at `dir` (default: the working directory, `.`).
+    pub fn with_data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> TokioProviders {
+        self.storage = TokioStorage::new(dir);
+        self
+    }
+
+    /// The storage provider's root.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.storage.root()
+    }
+}
 
 /// tokio's clock. [`Instant`]s count from the first clock read of the process.
 #[derive(Clone, Copy, Debug, Default)]
@@ -42,6 +73,7 @@ impl Providers for TokioProviders {
     type Task = TokioTasks;
     type Random = TokioRandom;
     type Network = TokioNetwork;
+    type Storage = TokioStorage;
 
     fn time(&self) -> &TokioTime {
         &TokioTime
@@ -57,6 +89,10 @@ impl Providers for TokioProviders {
 
     fn network(&self) -> &TokioNetwork {
         &TokioNetwork
+    }
+
+    fn storage(&self) -> &TokioStorage {
+        &self.storage
     }
 }
 

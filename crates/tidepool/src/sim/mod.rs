@@ -1,5 +1,5 @@
 //! The deterministic world: executor, virtual clock, RNG, hosts, network and
-//! trace, one per run, on one thread.
+//! disks and trace, one per run, on one thread.
 //!
 //! [`Sim::run`] builds a world from a seed and runs a future in it. Inside,
 //! every source of nondeterminism is the world's: the executor polls ready tasks
@@ -12,6 +12,7 @@
 
 mod clock;
 mod context;
+pub mod disk;
 mod events;
 mod host;
 pub mod net;
@@ -28,6 +29,7 @@ pub(crate) mod world;
 
 pub use clock::{Elapsed, Interval, Sleep, Timeout, interval, now, sleep, sleep_until, timeout};
 pub use context::in_simulation;
+pub use disk::{StorageConfig, StorageConfigError};
 pub use host::{
     HostId, add_host, current_host, host_ip, host_name, incarnation, is_alive, kill, revive,
 };

@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::NetworkConfig;
 use super::context::{self, in_simulation, with_world};
 use super::tasks::{RawTask, TaskCell, TaskState};
 use super::trace::TraceEvent;
 use super::waker::task_waker;
 use super::world::{NextEvent, World};
+use super::{NetworkConfig, StorageConfig};
 use crate::time::Instant;
 
 /// Steps without the clock moving before a run is declared a livelock.
@@ -52,6 +52,7 @@ pub struct Sim {
     time_budget: Option<Duration>,
     idle_steps_max: u64,
     network: NetworkConfig,
+    storage: StorageConfig,
 }
 
 /// The result of a run and what it left behind.
@@ -140,6 +141,7 @@ impl Sim {
             time_budget: None,
             idle_steps_max: IDLE_STEPS_MAX_DEFAULT,
             network: NetworkConfig::fault_free(),
+            storage: StorageConfig::fault_free(),
         }
     }
 
@@ -166,6 +168,12 @@ impl Sim {
     /// The network's latencies and faults. Default: [`NetworkConfig::fault_free`].
     pub fn network(mut self, network: NetworkConfig) -> Sim {
         self.network = network;
+        self
+    }
+
+    /// The disks' latencies and faults. Default: [`StorageConfig::fault_free`].
+    pub fn storage(mut self, storage: StorageConfig) -> Sim {
+        self.storage = storage;
         self
     }
 
@@ -201,6 +209,7 @@ impl Sim {
             self.seed,
             self.record_events,
             self.network.clone(),
+            self.storage.clone(),
         ));
         let (tag, world_id) = (world.tag, world.id);
         context::install(world, tag);

@@ -40,6 +40,9 @@ pub enum TraceKind {
     Kill,
     /// A user-defined marker; `subject` and `detail` are the user's.
     Mark,
+    /// A storage call took effect; `subject` is the host, `detail` the call
+    /// kind (top byte: 1 read, 2 write, 3 sync, 4 names) and the bytes moved.
+    Disk,
 }
 
 /// One recorded event of a run.

@@ -9,6 +9,7 @@ use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::context::with_sched;
+use super::disk::{Disks, StorageConfig};
 use super::events::{EventKind, EventQueue};
 use super::host::Hosts;
 use super::net::Net;
@@ -43,6 +44,8 @@ pub(crate) struct World {
     pub(crate) tasks: Tasks,
     pub(crate) hosts: Hosts,
     pub(crate) net: Net,
+    /// One disk per host that used storage; they survive the host's reboots.
+    pub(crate) disks: Disks,
     /// The task being polled, and its owner host.
     pub(crate) current: Option<(u32, u32)>,
     pub(crate) panics: Vec<TaskPanic>,
@@ -57,7 +60,12 @@ pub(crate) struct World {
 pub(crate) type Leftover = Option<Box<dyn RawTask>>;
 
 impl World {
-    pub(crate) fn new(seed: u64, record_events: bool, network: NetworkConfig) -> World {
+    pub(crate) fn new(
+        seed: u64,
+        record_events: bool,
+        network: NetworkConfig,
+        storage: StorageConfig,
+    ) -> World {
         let id = NEXT_WORLD_ID.fetch_add(1, Ordering::Relaxed);
         World {
             id,
@@ -71,6 +79,7 @@ impl World {
             tasks: Tasks::default(),
             hosts: Hosts::new(),
             net: Net::new(network),
+            disks: Disks::new(storage),
             current: None,
             panics: Vec::new(),
             graveyard: Vec::new(),

@@ -68,7 +68,7 @@ impl Latency {
         }
     }
 
-    fn validate(&self, setting: &'static str) -> Result<(), NetworkConfigError> {
+    pub(crate) fn validate(&self, setting: &'static str) -> Result<(), NetworkConfigError> {
         let ordered = |min: &Duration, max: &Duration| min <= max;
         let valid = match self {
             Latency::Fixed(_) => true,
