@@ -6,9 +6,16 @@ use serde::{Deserialize, Serialize};
 
 /// Random reboots of processes during the chaos window.
 ///
-/// At random intervals a live process of the targeted group is rebooted:
-/// gracefully (its shutdown signal fires, it has `grace_period` to return,
-/// then it is killed) or by a crash (killed at once, its connections reset).
+/// At random intervals a live process of the targeted group is rebooted, in
+/// one of four ways picked by their weights:
+/// - gracefully: its shutdown signal fires, it has `grace_period` to return,
+///   then it is killed;
+/// - by a crash (kill -9): killed at once, its connections reset; its disk
+///   keeps every write, synced or not (the OS's page cache survives);
+/// - by a power loss: killed at once, and its disk keeps only what was synced,
+///   each unsynced sector torn old-or-new (see [`crate::sim::disk`]);
+/// - by a wipe: killed at once, and it boots on an empty disk (a machine replaced).
+///
 /// After `recovery_delay` a fresh instance boots at the same address. At most
 /// `max_dead` processes of the group are down at once.
 ///
@@ -32,6 +39,10 @@ pub struct Attrition {
     pub graceful: f64,
     /// Relative weight of crashes. Default: 1.0.
     pub crash: f64,
+    /// Relative weight of power losses. Default: 0.0.
+    pub power_loss: f64,
+    /// Relative weight of wipes. Default: 0.0.
+    pub wipe: f64,
     /// Time a gracefully stopped process has to return before it is killed. Default: 2 s.
     pub grace_period: Duration,
     /// Bounds (min, max) of the delay before a dead process boots again. Default: 1 s – 5 s.
@@ -49,6 +60,8 @@ impl Default for Attrition {
             max_dead: 1,
             graceful: 1.0,
             crash: 1.0,
+            power_loss: 0.0,
+            wipe: 0.0,
             grace_period: Duration::from_secs(2),
             recovery_delay: (Duration::from_secs(1), Duration::from_secs(5)),
             interval: (Duration::from_secs(1), Duration::from_secs(10)),
@@ -59,6 +72,7 @@ impl Default for Attrition {
 
 /// Fault counts of a run or a campaign.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct FaultCounts {
     /// Graceful reboots (shutdown signal, grace period, kill).
     pub reboots_graceful: u64,
@@ -80,6 +94,22 @@ pub struct FaultCounts {
     pub partial_reads: u64,
     /// Writes cut short by network faults.
     pub partial_writes: u64,
+    /// Power losses (by attrition and injectors).
+    pub power_losses: u64,
+    /// Disks wiped (by attrition and injectors).
+    pub wipes: u64,
+    /// Disk reads failed with EIO.
+    pub disk_read_errors: u64,
+    /// Disk writes failed with EIO.
+    pub disk_write_errors: u64,
+    /// Syncs failed with EIO.
+    pub sync_failures: u64,
+    /// Writes refused by a full disk.
+    pub disk_full: u64,
+    /// Reads that returned a corrupted sector.
+    pub corruptions: u64,
+    /// Storage calls slowed by a latency spike.
+    pub disk_slow: u64,
 }
 
 impl FaultCounts {
@@ -95,6 +125,26 @@ impl FaultCounts {
         self.connect_failures += other.connect_failures;
         self.partial_reads += other.partial_reads;
         self.partial_writes += other.partial_writes;
+        self.power_losses += other.power_losses;
+        self.wipes += other.wipes;
+        self.disk_read_errors += other.disk_read_errors;
+        self.disk_write_errors += other.disk_write_errors;
+        self.sync_failures += other.sync_failures;
+        self.disk_full += other.disk_full;
+        self.corruptions += other.corruptions;
+        self.disk_slow += other.disk_slow;
+    }
+
+    /// Adds the disks' own fault counts of a run.
+    pub fn add_storage(&mut self, disks: &crate::sim::disk::DiskStats) {
+        self.power_losses += disks.power_losses;
+        self.wipes += disks.wipes;
+        self.disk_read_errors += disks.read_errors;
+        self.disk_write_errors += disks.write_errors;
+        self.sync_failures += disks.sync_failures;
+        self.disk_full += disks.disk_full;
+        self.corruptions += disks.corruptions;
+        self.disk_slow += disks.slow_ops;
     }
 
     /// Adds the network's own fault counts of a run.
@@ -119,5 +169,13 @@ impl FaultCounts {
             + self.connect_failures
             + self.partial_reads
             + self.partial_writes
+            + self.power_losses
+            + self.wipes
+            + self.disk_read_errors
+            + self.disk_write_errors
+            + self.sync_failures
+            + self.disk_full
+            + self.corruptions
+            + self.disk_slow
     }
 }

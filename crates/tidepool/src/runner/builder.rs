@@ -15,7 +15,7 @@ use super::process::{Process, ProcessFactory, erase};
 use super::report::SimulationReport;
 use super::state::StateView;
 use super::workload::{DynWorkload, Workload, WorkloadFactory};
-use crate::sim::NetworkConfig;
+use crate::sim::{NetworkConfig, StorageConfig};
 
 /// Iterations of a campaign when neither `iterations` nor `seeds` is given.
 pub const ITERATIONS_DEFAULT: u64 = 100;
@@ -108,6 +108,7 @@ pub(crate) struct Plan {
     pub(crate) workloads: Vec<WorkloadPlan>,
     pub(crate) invariants: Vec<(String, Invariant)>,
     pub(crate) network: NetworkChoice,
+    pub(crate) storage: StorageConfig,
     pub(crate) chaos_duration: Option<Duration>,
     pub(crate) attrition: Option<Attrition>,
     pub(crate) swizzle: Option<(Duration, Duration)>,
@@ -174,6 +175,7 @@ pub struct SimulationBuilder {
     workloads: Vec<WorkloadPlan>,
     invariants: Vec<(String, Invariant)>,
     network: NetworkChoice,
+    storage: StorageConfig,
     chaos_duration: Option<Duration>,
     attrition: Option<Attrition>,
     swizzle: Option<(Duration, Duration)>,
@@ -197,6 +199,7 @@ impl SimulationBuilder {
             workloads: Vec::new(),
             invariants: Vec::new(),
             network: NetworkChoice::Fixed(Box::new(NetworkConfig::fault_free())),
+            storage: StorageConfig::fault_free(),
             chaos_duration: None,
             attrition: None,
             swizzle: None,
@@ -342,6 +345,14 @@ impl SimulationBuilder {
         self
     }
 
+    /// The disks every iteration's hosts use (one per host, surviving reboots;
+    /// see [`crate::sim::disk`]). Their random faults run until the chaos
+    /// window ends, as the network's do. Default: [`StorageConfig::fault_free`].
+    pub fn storage(mut self, config: StorageConfig) -> SimulationBuilder {
+        self.storage = config;
+        self
+    }
+
     /// Swarm testing: each seed gets its own network from
     /// [`NetworkConfig::random_for_seed`]. Default: off.
     pub fn network_per_seed(mut self) -> SimulationBuilder {
@@ -468,6 +479,7 @@ impl SimulationBuilder {
             workloads: self.workloads,
             invariants: self.invariants,
             network: self.network,
+            storage: self.storage,
             chaos_duration: self.chaos_duration,
             attrition: self.attrition,
             swizzle: self.swizzle,

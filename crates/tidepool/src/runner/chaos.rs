@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::attrition::Attrition;
-use super::processes::{self, Processes};
+use super::processes::{self, Death, Processes};
 use crate::sim::{self, HostId};
 use crate::time::Instant;
 
@@ -124,6 +124,26 @@ impl FaultHandle {
         sim::kill(host);
     }
 
+    /// Cuts the power of process `name`'s machine: killed at once, its disk
+    /// keeps what was synced (see [`crate::sim::disk::power_loss`]); it stays
+    /// down until [`FaultHandle::restart`] or the end of the chaos window.
+    pub fn power_loss(&self, name: &str) {
+        let index = self.index(name);
+        let host = self.host(name);
+        self.processes.borrow_mut().entries[index].up = false;
+        sim::disk::power_loss(host);
+    }
+
+    /// Replaces process `name`'s machine: killed at once, it will boot on an
+    /// empty disk; it stays down until [`FaultHandle::restart`] or the end of
+    /// the chaos window.
+    pub fn wipe(&self, name: &str) {
+        let index = self.index(name);
+        let host = self.host(name);
+        self.processes.borrow_mut().entries[index].up = false;
+        sim::disk::wipe(host);
+    }
+
     /// Boots a fresh instance of process `name` if it is down.
     pub fn restart(&self, name: &str) {
         let index = self.index(name);
@@ -139,15 +159,20 @@ impl FaultHandle {
     /// Reboots process `name`: gracefully (shutdown signal, `grace` to return) or
     /// by a crash, then boots a fresh instance.
     pub async fn reboot(&self, name: &str, graceful: bool, grace: Duration) {
-        let index = self.index(name);
-        processes::stop(&self.processes, index, graceful, grace).await;
-        let mut table = self.processes.borrow_mut();
-        if graceful {
-            table.faults.reboots_graceful += 1;
+        let death = if graceful {
+            Death::Graceful
         } else {
-            table.faults.reboots_crash += 1;
-        }
-        drop(table);
+            Death::Crash
+        };
+        self.reboot_after(name, death, grace).await;
+    }
+
+    /// Stops process `name` by `death` (a graceful stop has `grace` to return),
+    /// then boots a fresh instance.
+    pub async fn reboot_after(&self, name: &str, death: Death, grace: Duration) {
+        let index = self.index(name);
+        processes::stop(&self.processes, index, death, grace).await;
+        count_reboot(&self.processes, death);
         processes::boot(&self.processes, index);
     }
 
@@ -174,6 +199,40 @@ impl FaultHandle {
     pub fn random_below(&self, n: u64) -> u64 {
         sim::random_below(n)
     }
+}
+
+/// Counts a reboot by `death` (power losses and wipes count on the disk).
+fn count_reboot(processes: &Processes, death: Death) {
+    let mut table = processes.borrow_mut();
+    match death {
+        Death::Graceful => table.faults.reboots_graceful += 1,
+        Death::Crash => table.faults.reboots_crash += 1,
+        Death::PowerLoss | Death::Wipe => {}
+    }
+}
+
+/// Picks a death by attrition's weights.
+fn pick_death(attrition: &Attrition) -> Death {
+    let weights = [
+        (Death::Graceful, attrition.graceful),
+        (Death::Crash, attrition.crash),
+        (Death::PowerLoss, attrition.power_loss),
+        (Death::Wipe, attrition.wipe),
+    ];
+    let total: f64 = weights.iter().map(|(_, weight)| weight).sum();
+    let unit = sim::random_below(1 << 53) as f64 / (1u64 << 53) as f64;
+    let mut point = unit * total;
+    for (death, weight) in weights {
+        if point < weight {
+            return death;
+        }
+        point -= weight;
+    }
+    weights
+        .iter()
+        .rev()
+        .find(|(_, weight)| *weight > 0.0)
+        .map_or(Death::Crash, |(death, _)| *death)
 }
 
 fn between(bounds: (Duration, Duration)) -> Duration {
@@ -219,22 +278,14 @@ pub(crate) async fn attrition(processes: Processes, attrition: Attrition) {
         let Some(&victim) = alive.get(sim::random_below(alive.len().max(1) as u64) as usize) else {
             continue;
         };
-        let total = attrition.graceful + attrition.crash;
-        let graceful = total > 0.0 && sim::random_bool(attrition.graceful / total);
+        let death = pick_death(&attrition);
         let delay = between(attrition.recovery_delay);
         let processes = processes.clone();
         let grace = attrition.grace_period;
         // Each reboot runs on its own so that the next can start while this one recovers.
         drop(sim::spawn("attrition-reboot", async move {
-            processes::stop(&processes, victim, graceful, grace).await;
-            {
-                let mut table = processes.borrow_mut();
-                if graceful {
-                    table.faults.reboots_graceful += 1;
-                } else {
-                    table.faults.reboots_crash += 1;
-                }
-            }
+            processes::stop(&processes, victim, death, grace).await;
+            count_reboot(&processes, death);
             sim::sleep(delay).await;
             if processes::is_down(&processes, victim) {
                 processes::boot(&processes, victim);

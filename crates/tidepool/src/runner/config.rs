@@ -63,16 +63,24 @@ pub enum ConfigError {
         "attrition max_dead is 0, so it would never reboot anything; use at least 1 or drop .attrition(..)"
     )]
     MaxDeadZero,
-    /// A probability weight is negative or both weights are zero.
+    /// A weight is negative or not finite, or every weight is zero.
     #[error(
-        "attrition weights graceful={graceful} and crash={crash} must be non-negative and not both zero"
+        "attrition weights graceful={graceful}, crash={crash}, power_loss={power_loss}, wipe={wipe} \
+         must be finite, non-negative and not all zero"
     )]
     AttritionWeights {
         /// The graceful weight.
         graceful: f64,
         /// The crash weight.
         crash: f64,
+        /// The power-loss weight.
+        power_loss: f64,
+        /// The wipe weight.
+        wipe: f64,
     },
+    /// The storage configuration is out of bounds.
+    #[error("invalid storage configuration: {0}")]
+    Storage(#[from] crate::sim::StorageConfigError),
     /// A bound whose min exceeds its max.
     #[error("{what} has min {min:?} above max {max:?}; give min <= max")]
     Bounds {

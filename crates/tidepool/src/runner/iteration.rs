@@ -136,6 +136,7 @@ pub(crate) fn run_iteration(
     take_step_check_request();
     let run: SimRun<DriverOutput> = Sim::new(seed)
         .network(network)
+        .storage(plan.storage.clone())
         .record_events(record)
         .time_budget(plan.time_budget)
         .run_with(
@@ -285,6 +286,7 @@ async fn drive(plan: Arc<Plan>) -> DriverOutput {
     }
     let mut faults = processes.borrow().faults;
     faults.add_network(&sim::net::stats());
+    faults.add_storage(&sim::disk::stats());
     DriverOutput { faults }
 }
 
@@ -442,9 +444,12 @@ fn start_chaos(plan: &Plan, processes: &Processes) -> HostId {
 /// reboots in flight included), stops network faults, heals every partition
 /// and clog, and boots every process that is down.
 fn end_chaos(chaos: HostId, processes: &Processes) {
-    tracing::debug!("chaos ends: faults off, partitions healed, processes restored");
+    tracing::debug!(
+        "chaos ends: network and disk faults off, partitions healed, processes restored"
+    );
     sim::kill(chaos);
     sim::net::set_faults_active(false);
+    sim::disk::set_faults_active(false);
     sim::net::heal_all();
     processes::restore_all(processes);
 }

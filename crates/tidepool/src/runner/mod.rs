@@ -26,6 +26,7 @@ pub use chaos::FaultHandle;
 pub use config::ConfigError;
 pub use failure::{Failure, FailureKind};
 pub use process::{BoxError, PROCESS_PORT, Process, ProcessContext};
+pub use processes::Death;
 pub use report::{MergeError, SimulationReport};
 pub use shutdown::{Requested, Shutdown};
 pub use state::{SharedState, StateView};

@@ -104,9 +104,23 @@ pub(crate) fn boot(processes: &Processes, index: usize) {
     entry.up = true;
 }
 
-/// Stops process `index`: gracefully (shutdown signal, up to `grace` to return,
-/// then killed) or by a crash. Its host stays down until [`boot`].
-pub(crate) async fn stop(processes: &Processes, index: usize, graceful: bool, grace: Duration) {
+/// How a process dies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Death {
+    /// Its shutdown signal fires; it has a grace period to return, then it is killed.
+    Graceful,
+    /// Killed at once (kill -9); its disk keeps every write, synced or not.
+    Crash,
+    /// Killed at once by a power cut; its disk keeps what was synced, each
+    /// unsynced sector torn old-or-new, unsynced names maybe undone.
+    PowerLoss,
+    /// Killed at once and its machine replaced: it boots on an empty disk.
+    Wipe,
+}
+
+/// Stops process `index` by `death` (a graceful stop has up to `grace` to
+/// return before the kill). Its host stays down until [`boot`].
+pub(crate) async fn stop(processes: &Processes, index: usize, death: Death, grace: Duration) {
     let (host, shutdown, handle, name) = {
         let mut table = processes.borrow_mut();
         let entry = &mut table.entries[index];
@@ -118,16 +132,22 @@ pub(crate) async fn stop(processes: &Processes, index: usize, graceful: bool, gr
             entry.name.clone(),
         )
     };
-    tracing::debug!(process = %name, graceful, "stop");
-    if graceful {
-        shutdown.request();
-        if let Some(handle) = handle {
-            let _ = sim::timeout(grace, handle).await;
+    tracing::debug!(process = %name, ?death, "stop");
+    match death {
+        Death::Graceful => {
+            shutdown.request();
+            if let Some(handle) = handle {
+                let _ = sim::timeout(grace, handle).await;
+            }
+            // A graceful stop ends in a kill too: whatever the process left
+            // running (connection tasks, timers) dies with it, as when its OS
+            // process exits.
+            sim::kill(host);
         }
+        Death::Crash => sim::kill(host),
+        Death::PowerLoss => sim::disk::power_loss(host),
+        Death::Wipe => sim::disk::wipe(host),
     }
-    // A graceful stop ends in a kill too: whatever the process left running
-    // (connection tasks, timers) dies with it, as when its OS process exits.
-    sim::kill(host);
 }
 
 /// Whether process `index` is down or on its way down.

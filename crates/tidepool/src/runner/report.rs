@@ -315,6 +315,14 @@ fn write_faults(f: &mut fmt::Formatter<'_>, faults: &FaultCounts) -> fmt::Result
         ("refused connects", faults.connect_failures),
         ("partial reads", faults.partial_reads),
         ("partial writes", faults.partial_writes),
+        ("power losses", faults.power_losses),
+        ("wipes", faults.wipes),
+        ("disk read errors", faults.disk_read_errors),
+        ("disk write errors", faults.disk_write_errors),
+        ("sync failures", faults.sync_failures),
+        ("disk full", faults.disk_full),
+        ("corrupt reads", faults.corruptions),
+        ("slow disk calls", faults.disk_slow),
     ];
     let listed: Vec<String> = parts
         .iter()

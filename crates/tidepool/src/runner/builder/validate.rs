@@ -51,6 +51,7 @@ impl SimulationBuilder {
         if let NetworkChoice::Fixed(config) = &self.network {
             config.validate()?;
         }
+        self.storage.validate()?;
         if let Some((min, max)) = self.swizzle {
             check_bounds("swizzle interval", (min, max))?;
             check_nonzero("swizzle interval", min)?;
@@ -97,13 +98,21 @@ impl SimulationBuilder {
         if attrition.max_dead == 0 {
             return Err(ConfigError::MaxDeadZero);
         }
-        if attrition.graceful < 0.0
-            || attrition.crash < 0.0
-            || attrition.graceful + attrition.crash <= 0.0
-        {
+        let weights = [
+            attrition.graceful,
+            attrition.crash,
+            attrition.power_loss,
+            attrition.wipe,
+        ];
+        let valid = weights
+            .iter()
+            .all(|weight| weight.is_finite() && *weight >= 0.0);
+        if !valid || weights.iter().sum::<f64>() <= 0.0 {
             return Err(ConfigError::AttritionWeights {
                 graceful: attrition.graceful,
                 crash: attrition.crash,
+                power_loss: attrition.power_loss,
+                wipe: attrition.wipe,
             });
         }
         check_bounds("attrition recovery_delay", attrition.recovery_delay)?;
