@@ -282,7 +282,8 @@ impl World {
     }
 
     /// A power loss of `host`'s disk: unsynced names and data torn or lost.
-    pub(crate) fn disk_power_loss(&mut self, host: u32) {
+    /// Returns how many of the pending directory changes it kept, of how many.
+    pub(crate) fn disk_power_loss(&mut self, host: u32) -> (usize, usize) {
         self.disks.stats.power_losses += 1;
         self.record(TraceKind::Fault, host, fault_code::POWER_LOSS);
         let sector = self.disks.config.sector_bytes;
@@ -291,7 +292,7 @@ impl World {
             .existing(host)
             .map(|disk| disk.tree.pending_groups())
         else {
-            return;
+            return (0, 0);
         };
         let kept = self.random_below(pending as u64 + 1) as usize;
         let rng = &mut self.rng;
@@ -305,6 +306,7 @@ impl World {
             }
         }
         disk.collect();
+        (kept, pending)
     }
 
     /// Replaces `host`'s disk with an empty one.

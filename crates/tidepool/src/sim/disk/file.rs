@@ -34,6 +34,15 @@ impl Drop for SimFile {
     }
 }
 
+/// Logs a failed call (outside the world's borrow, so the line carries the
+/// simulated time and host): injected faults show in a replay's log.
+fn logged<T>(result: io::Result<T>, call: &str, path: &str) -> io::Result<T> {
+    if let Err(error) = &result {
+        tracing::debug!(call, path, %error, "storage call failed");
+    }
+    result
+}
+
 /// Waits for the latency of a `call` on `host`'s disk.
 async fn delay(host: u32, call: Call) {
     let nanos = with_world("storage", |world| world.disk_delay(host, call));
@@ -55,7 +64,8 @@ async fn on_names<T>(
     let path = relative_path(path)?;
     let host = caller();
     delay(host, Call::Metadata).await;
-    with_world("storage", |world| call(world, host, &path))
+    let result = with_world("storage", |world| call(world, host, &path));
+    logged(result, "names", &path.to_string_lossy())
 }
 
 pub(crate) async fn open(path: &Path, options: OpenOptions) -> io::Result<SimFile> {
@@ -63,10 +73,11 @@ pub(crate) async fn open(path: &Path, options: OpenOptions) -> io::Result<SimFil
     let clean = relative_path(path)?;
     let host = caller();
     delay(host, Call::Metadata).await;
-    let (world, (node, epoch)) = with_world("storage", |world| {
+    let opened = with_world("storage", |world| {
         let opened = world.disk_open(host, &clean, &options)?;
         Ok::<_, io::Error>((world.id, opened))
-    })?;
+    });
+    let (world, (node, epoch)) = logged(opened, "open", &clean.to_string_lossy())?;
     Ok(SimFile {
         world,
         host,
@@ -106,7 +117,8 @@ pub(crate) async fn sync_dir(path: &Path) -> io::Result<()> {
     let path = relative_path(path)?;
     let host = caller();
     delay(host, Call::Sync).await;
-    with_world("storage", |world| world.disk_sync_dir(host, &path))
+    let result = with_world("storage", |world| world.disk_sync_dir(host, &path));
+    logged(result, "sync_dir", &path.to_string_lossy())
 }
 
 impl SimFile {
@@ -126,20 +138,23 @@ impl StorageFile for SimFile {
     async fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         self.check(self.readable, "read")?;
         delay(self.host, Call::Read).await;
-        with_world("storage", |world| world.disk_read(self, buf, offset))
+        let result = with_world("storage", |world| world.disk_read(self, buf, offset));
+        logged(result, "read_at", &self.path)
     }
 
     async fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize> {
         self.check(self.writable, "write or append")?;
         delay(self.host, Call::Write).await;
-        with_world("storage", |world| world.disk_write(self, buf, Some(offset)))?;
+        let result = with_world("storage", |world| world.disk_write(self, buf, Some(offset)));
+        logged(result, "write_at", &self.path)?;
         Ok(buf.len())
     }
 
     async fn append(&self, buf: &[u8]) -> io::Result<u64> {
         self.check(self.writable, "write or append")?;
         delay(self.host, Call::Write).await;
-        with_world("storage", |world| world.disk_write(self, buf, None))
+        let result = with_world("storage", |world| world.disk_write(self, buf, None));
+        logged(result, "append", &self.path)
     }
 
     async fn len(&self) -> io::Result<u64> {
@@ -149,12 +164,14 @@ impl StorageFile for SimFile {
     async fn set_len(&self, len: u64) -> io::Result<()> {
         self.check(self.writable, "write or append")?;
         delay(self.host, Call::Write).await;
-        with_world("storage", |world| world.disk_set_len(self, len))
+        let result = with_world("storage", |world| world.disk_set_len(self, len));
+        logged(result, "set_len", &self.path)
     }
 
     async fn sync_data(&self) -> io::Result<()> {
         delay(self.host, Call::Sync).await;
-        with_world("storage", |world| world.disk_sync(self))
+        let result = with_world("storage", |world| world.disk_sync(self));
+        logged(result, "sync", &self.path)
     }
 
     async fn sync_all(&self) -> io::Result<()> {

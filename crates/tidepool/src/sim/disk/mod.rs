@@ -44,7 +44,13 @@ use super::context::with_world;
 /// When `host` is the root host, or outside a running simulation.
 pub fn power_loss(host: HostId) {
     crate::sim::kill(host);
-    with_world("power_loss", |world| world.disk_power_loss(host.0));
+    let (kept, pending) = with_world("power_loss", |world| world.disk_power_loss(host.0));
+    tracing::debug!(
+        host = %crate::sim::host_name(host),
+        directory_changes_kept = kept,
+        directory_changes_unsynced = pending,
+        "power loss: unsynced writes torn or lost"
+    );
 }
 
 /// Replaces `host`'s machine: kills its process and leaves it an empty disk.
@@ -55,6 +61,7 @@ pub fn power_loss(host: HostId) {
 pub fn wipe(host: HostId) {
     crate::sim::kill(host);
     with_world("wipe", |world| world.disk_wipe(host.0));
+    tracing::debug!(host = %crate::sim::host_name(host), "wipe: the disk is empty");
 }
 
 /// Turns the disks' random faults (errors, corruption, latency spikes) on or
