@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::attrition::Attrition;
+use super::attrition::{Attrition, FaultCounts};
 use super::processes::{self, Death, Processes};
 use crate::sim::{self, HostId};
 use crate::time::Instant;
@@ -118,7 +118,7 @@ impl FaultHandle {
     /// or the end of the chaos window.
     pub fn kill(&self, name: &str) {
         let index = self.index(name);
-        self.processes.borrow_mut().faults.kills += 1;
+        count(|faults| faults.kills += 1);
         let host = self.host(name);
         self.processes.borrow_mut().entries[index].up = false;
         sim::kill(host);
@@ -203,12 +203,20 @@ impl FaultHandle {
 
 /// Counts a reboot by `death` (power losses and wipes count on the disk).
 fn count_reboot(processes: &Processes, death: Death) {
-    let mut table = processes.borrow_mut();
+    let _ = processes;
     match death {
-        Death::Graceful => table.faults.reboots_graceful += 1,
-        Death::Crash => table.faults.reboots_crash += 1,
+        Death::Graceful => count(|faults| faults.reboots_graceful += 1),
+        Death::Crash => count(|faults| faults.reboots_crash += 1),
         Death::PowerLoss | Death::Wipe => {}
     }
+}
+
+/// Counts a fault of the runner's in the world, so that the counts of a run
+/// that fails half-way are there too.
+pub(crate) fn count(change: impl FnOnce(&mut FaultCounts)) {
+    sim::with_world("count fault", |world| {
+        change(world.extension::<FaultCounts>())
+    });
 }
 
 /// Picks a death by attrition's weights.
@@ -313,7 +321,7 @@ pub(crate) async fn swizzle(processes: Processes, every: (Duration, Duration)) {
         if chosen.is_empty() {
             continue;
         }
-        processes.borrow_mut().faults.swizzles += 1;
+        count(|faults| faults.swizzles += 1);
         for &host in &chosen {
             for &other in &all_hosts {
                 if other != host {

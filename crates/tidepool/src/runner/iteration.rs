@@ -38,10 +38,8 @@ pub(crate) struct IterationResult {
     pub(crate) assertions: RunAssertions,
 }
 
-/// What the driver hands back from inside the world.
-struct DriverOutput {
-    faults: FaultCounts,
-}
+/// What the driver hands back from inside the world: it finished.
+struct DriverOutput;
 
 thread_local! {
     /// Whether the step hook must look into the world: a failure was recorded or
@@ -132,6 +130,7 @@ pub(crate) fn run_iteration(
         caught: None,
     };
     let mut run_assertions = RunAssertions::default();
+    let mut faults = FaultCounts::default();
     // A request left by an earlier world on this thread is not this one's.
     take_step_check_request();
     let run: SimRun<DriverOutput> = Sim::new(seed)
@@ -142,7 +141,10 @@ pub(crate) fn run_iteration(
         .run_with(
             drive(plan.clone()),
             |info| hook.after_step(info),
-            || run_assertions = assertions::take_run_results(),
+            || {
+                run_assertions = assertions::take_run_results();
+                faults = run_faults();
+            },
         );
     heartbeat.fetch_add(1, Ordering::Relaxed);
     // A violation in the last steps (the final invariants) had no step after it.
@@ -176,11 +178,7 @@ pub(crate) fn run_iteration(
         trace_hash: run.trace_hash,
         trace_len: run.trace_len,
         polls: run.polls,
-        faults: run
-            .outcome
-            .as_ref()
-            .map(|output| output.faults)
-            .unwrap_or_default(),
+        faults,
         events: run.events,
         assertions: run_assertions,
     }
@@ -284,10 +282,15 @@ async fn drive(plan: Arc<Plan>) -> DriverOutput {
         // Let the step hook see it.
         sim::yield_now().await;
     }
-    let mut faults = processes.borrow().faults;
+    DriverOutput
+}
+
+/// Every fault of the run so far: the runner's, the network's, the disks'.
+fn run_faults() -> FaultCounts {
+    let mut faults = sim::with_world("faults", |world| *world.extension::<FaultCounts>());
     faults.add_network(&sim::net::stats());
     faults.add_storage(&sim::disk::stats());
-    DriverOutput { faults }
+    faults
 }
 
 /// Processes live on 10.1.0.0/16, workloads on 10.2.0.0/16.

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::Shutdown;
-use super::attrition::FaultCounts;
 use super::failure::{self, FailureKind};
 use super::process::{ProcessFactory, sim_context};
 use crate::sim::{self, HostId, JoinHandle};
@@ -30,7 +29,6 @@ pub(crate) struct ProcessEntry {
 pub(crate) struct ProcessTable {
     pub(crate) entries: Vec<ProcessEntry>,
     pub(crate) topology: Arc<BTreeMap<String, Vec<SocketAddr>>>,
-    pub(crate) faults: FaultCounts,
 }
 
 pub(crate) type Processes = Rc<RefCell<ProcessTable>>;
@@ -40,7 +38,6 @@ impl ProcessTable {
         ProcessTable {
             entries: Vec::new(),
             topology: Arc::default(),
-            faults: FaultCounts::default(),
         }
     }
 
