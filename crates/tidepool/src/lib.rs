@@ -21,6 +21,6 @@ pub mod time;
 
 pub use runner::{
     Attrition, BoxError, ConfigError, FaultHandle, PROCESS_PORT, Process, ProcessContext,
-    SharedState, Shutdown, SimulationBuilder, SimulationReport, StateView, Workload,
+    SharedState, Shutdown, SimulationBuilder, SimulationReport, StateKey, StateView, Workload,
     WorkloadContext,
 };

@@ -29,5 +29,5 @@ pub use process::{BoxError, PROCESS_PORT, Process, ProcessContext};
 pub use processes::Death;
 pub use report::{MergeError, SimulationReport};
 pub use shutdown::{Requested, Shutdown};
-pub use state::{SharedState, StateView};
+pub use state::{KeyOf, SharedState, StateKey, StateView};
 pub use workload::{Workload, WorkloadContext};

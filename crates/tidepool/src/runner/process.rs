@@ -7,8 +7,13 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use super::{SharedState, Shutdown};
-use crate::providers::{Providers, SimProviders};
+use std::borrow::Cow;
+use std::io;
+use std::time::Duration;
+
+use super::{KeyOf, SharedState, Shutdown};
+use crate::providers::{JoinHandle, ListenerOf, Providers, SimProviders, StreamOf};
+use crate::time::Instant;
 
 /// The error type processes and workloads return: any error, boxed.
 pub type BoxError = Box<dyn Error + Send + Sync + 'static>;
@@ -116,6 +121,53 @@ impl<P: Providers> ProcessContext<P> {
         &self.providers
     }
 
+    /// The time now (see [`TimeProvider::now`](crate::providers::TimeProvider::now)).
+    pub fn now(&self) -> Instant {
+        self.providers().now()
+    }
+
+    /// Waits for `duration` (see [`TimeProvider::sleep`](crate::providers::TimeProvider::sleep)).
+    pub fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + use<'_, P> {
+        self.providers().sleep(duration)
+    }
+
+    /// Spawns a task on this process's host (see [`TaskProvider::spawn`](crate::providers::TaskProvider::spawn)); it
+    /// dies with the process.
+    pub fn spawn<F>(&self, name: impl Into<Cow<'static, str>>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.providers().spawn(name, future)
+    }
+
+    /// Binds a listener (see [`NetworkProvider::bind`](crate::providers::NetworkProvider::bind)).
+    pub fn bind(
+        &self,
+        addr: SocketAddr,
+    ) -> impl Future<Output = io::Result<ListenerOf<P>>> + Send + use<'_, P> {
+        self.providers().bind(addr)
+    }
+
+    /// Opens a connection (see [`NetworkProvider::connect`](crate::providers::NetworkProvider::connect)).
+    pub fn connect(
+        &self,
+        addr: SocketAddr,
+    ) -> impl Future<Output = io::Result<StreamOf<P>>> + Send + use<'_, P> {
+        self.providers().connect(addr)
+    }
+
+    /// The random provider (the world's seeded RNG in a simulation).
+    pub fn random(&self) -> &P::Random {
+        self.providers().random()
+    }
+
+    /// The storage provider: this process's disk in a simulation, its data
+    /// directory in production.
+    pub fn storage(&self) -> &P::Storage {
+        self.providers().storage()
+    }
+
     /// The address this process should listen on. In a simulation: the host's
     /// IP and port [`PROCESS_PORT`].
     pub fn address(&self) -> SocketAddr {
@@ -164,9 +216,13 @@ impl<P: Providers> ProcessContext<P> {
     /// Changes the value under `key` in the shared state (see
     /// [`SharedState::update`]); does nothing outside a simulation, so
     /// production code may publish freely.
-    pub fn publish<T: std::any::Any + Default>(&self, key: &str, change: impl FnOnce(&mut T)) {
+    pub fn publish<T: std::any::Any + Default>(
+        &self,
+        key: impl KeyOf<T>,
+        change: impl FnOnce(&mut T),
+    ) {
         if let Some(state) = self.state {
-            state.update(key, change);
+            state.update::<T, ()>(key.key_name(), change);
         }
     }
 }

@@ -2,6 +2,77 @@
 
 use std::any::Any;
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+/// A typed name in the shared state: declare it once, and every writer and
+/// reader agrees on the value's type.
+///
+/// # Examples
+///
+/// ```
+/// use tidepool::StateKey;
+///
+/// const BOOTS: StateKey<u64> = StateKey::new("boots");
+/// assert_eq!(BOOTS.name(), "boots");
+/// ```
+pub struct StateKey<T> {
+    name: &'static str,
+    value: PhantomData<fn() -> T>,
+}
+
+impl<T> StateKey<T> {
+    /// The key named `name`.
+    pub const fn new(name: &'static str) -> StateKey<T> {
+        StateKey {
+            name,
+            value: PhantomData,
+        }
+    }
+
+    /// Its name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+impl<T> Clone for StateKey<T> {
+    fn clone(&self) -> StateKey<T> {
+        *self
+    }
+}
+
+impl<T> Copy for StateKey<T> {}
+
+impl<T> std::fmt::Debug for StateKey<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StateKey({:?})", self.name)
+    }
+}
+
+/// What names a value of type `T` in the shared state: a [`StateKey<T>`], or a
+/// plain `&str` (whose type the caller states).
+pub trait KeyOf<T> {
+    /// The key's name.
+    fn key_name(&self) -> &str;
+}
+
+impl<T> KeyOf<T> for &str {
+    fn key_name(&self) -> &str {
+        self
+    }
+}
+
+impl<T> KeyOf<T> for StateKey<T> {
+    fn key_name(&self) -> &str {
+        self.name
+    }
+}
+
+impl<T> KeyOf<T> for &StateKey<T> {
+    fn key_name(&self) -> &str {
+        self.name
+    }
+}
 
 /// The per-run map of published values, kept in the world.
 #[derive(Default)]
@@ -24,7 +95,8 @@ pub struct SharedState;
 
 impl SharedState {
     /// Stores `value` under `key`, replacing what was there.
-    pub fn set<T: Any>(&self, key: &str, value: T) {
+    pub fn set<T: Any>(&self, key: impl KeyOf<T>, value: T) {
+        let key = key.key_name();
         let replaced = crate::sim::with_world("SharedState::set", |world| {
             let map = world.extension::<StateMap>();
             map.version += 1;
@@ -36,7 +108,8 @@ impl SharedState {
     }
 
     /// A clone of the value under `key`, if there is one of type `T`.
-    pub fn get<T: Any + Clone>(&self, key: &str) -> Option<T> {
+    pub fn get<T: Any + Clone>(&self, key: impl KeyOf<T>) -> Option<T> {
+        let key = key.key_name();
         crate::sim::with_world("SharedState::get", |world| {
             world
                 .extension::<StateMap>()
@@ -49,7 +122,12 @@ impl SharedState {
 
     /// Changes the value under `key` in place, inserting `T::default()` first when absent
     /// (or when the value there has another type).
-    pub fn update<T: Any + Default, R>(&self, key: &str, change: impl FnOnce(&mut T) -> R) -> R {
+    pub fn update<T: Any + Default, R>(
+        &self,
+        key: impl KeyOf<T>,
+        change: impl FnOnce(&mut T) -> R,
+    ) -> R {
+        let key = key.key_name();
         // The change runs outside the world's borrow, so it may call providers.
         let mut value = crate::sim::with_world("SharedState::update", |world| {
             let map = world.extension::<StateMap>();
@@ -59,7 +137,7 @@ impl SharedState {
                 .unwrap_or_default()
         });
         let result = change(&mut *value);
-        self.set(key, *value);
+        self.set::<T>(key, *value);
         result
     }
 }
@@ -71,8 +149,31 @@ pub struct StateView<'a> {
 
 impl StateView<'_> {
     /// The value under `key`, if there is one of type `T`.
-    pub fn get<T: Any>(&self, key: &str) -> Option<&T> {
-        self.map.values.get(key)?.downcast_ref::<T>()
+    pub fn get<T: Any>(&self, key: impl KeyOf<T>) -> Option<&T> {
+        self.map.values.get(key.key_name())?.downcast_ref::<T>()
+    }
+
+    /// The value under `key`, or an error naming the key when nothing of type
+    /// `T` is there: an invariant that must see a value says so, instead of
+    /// passing quietly while nothing was published.
+    ///
+    /// # Errors
+    ///
+    /// A message for the invariant to return, naming the key, and the type
+    /// asked for when a value of another type is there.
+    pub fn require<T: Any>(&self, key: impl KeyOf<T>) -> Result<&T, String> {
+        let name = key.key_name();
+        match self.map.values.get(name) {
+            None => Err(format!(
+                "shared-state key '{name}' is missing: nothing has published it yet"
+            )),
+            Some(value) => value.downcast_ref::<T>().ok_or_else(|| {
+                format!(
+                    "shared-state key '{name}' holds another type than {}",
+                    std::any::type_name::<T>()
+                )
+            }),
+        }
     }
 
     /// The keys present, in order.

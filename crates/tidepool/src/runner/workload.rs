@@ -6,8 +6,14 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use std::borrow::Cow;
+use std::io;
+use std::time::Duration;
+
 use super::{BoxError, SharedState};
-use crate::providers::SimProviders;
+use crate::providers::{JoinHandle, Providers, SimProviders, SimRandom, SimStorage};
+use crate::sim::TcpStream;
+use crate::time::Instant;
 
 /// The test driver of a simulation: it drives the system, keeps a reference
 /// model of what the system should hold, and asserts.
@@ -91,6 +97,40 @@ impl WorkloadContext {
     /// The simulated providers: time, tasks, randomness (the world's seeded RNG), network.
     pub fn providers(&self) -> SimProviders {
         SimProviders
+    }
+
+    /// The simulated time now.
+    pub fn now(&self) -> Instant {
+        crate::sim::now()
+    }
+
+    /// Waits for `duration` of simulated time.
+    pub fn sleep(&self, duration: Duration) -> crate::sim::Sleep {
+        crate::sim::sleep(duration)
+    }
+
+    /// Spawns a task on the workload's host.
+    pub fn spawn<F>(&self, name: impl Into<Cow<'static, str>>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        SimProviders.spawn(name, future)
+    }
+
+    /// Opens a connection from the workload's host.
+    pub async fn connect(&self, addr: SocketAddr) -> io::Result<TcpStream> {
+        crate::sim::net::connect(addr).await
+    }
+
+    /// The world's seeded RNG.
+    pub fn random(&self) -> SimRandom {
+        SimRandom
+    }
+
+    /// The disk of the workload's own host.
+    pub fn storage(&self) -> SimStorage {
+        SimStorage
     }
 
     /// This instance's index among the workloads of its factory, from 0.
