@@ -21,6 +21,7 @@ pub use self::bundle::{FileOf, ListenerOf, Providers, StreamOf};
 pub use self::network::{Listener, NetworkProvider};
 pub use self::random::RandomProvider;
 pub use self::sim::{SimNetwork, SimProviders, SimRandom, SimStorage, SimTasks, SimTime};
+pub(crate) use self::storage::entry_path;
 pub use self::storage::{
     OpenOptions, StorageFile, StoragePathError, StorageProvider, relative_path,
 };

@@ -9,7 +9,10 @@ use std::path::{Component, Path, PathBuf};
 ///
 /// Paths are relative to the root (`"wal/000001.log"`); an absolute path or one
 /// that climbs out with `..` is refused with [`io::ErrorKind::InvalidInput`]
-/// (its source is a [`StoragePathError`]). Errors are [`io::Error`]s of the kinds
+/// (its source is a [`StoragePathError`]), as is the root (`""`) where a file
+/// or an entry to rename or remove is meant. A directory cannot be opened as a
+/// file (`IsADirectory`), nor a file synced as a directory (`NotADirectory`).
+/// Errors are [`io::Error`]s of the kinds
 /// the OS gives: `NotFound`, `AlreadyExists`, `StorageFull`, `IsADirectory`,
 /// `NotADirectory`, `DirectoryNotEmpty`, `InvalidInput`, and `Other` for EIO.
 ///
@@ -119,7 +122,10 @@ pub trait StorageProvider: Clone + Send + Sync + 'static {
 /// An open file: positional reads and writes, appends, length, syncs.
 ///
 /// Every method takes `&self`, so a handle can be shared (in an `Arc`) by the
-/// tasks of a process; positional calls do not move any cursor.
+/// tasks of a process; positional calls do not move any cursor. A handle
+/// opened without `read` refuses reads, one without `write` or `append`
+/// refuses writes, appends and `set_len`, both with `PermissionDenied`; any
+/// handle may sync.
 pub trait StorageFile: Send + Sync + 'static {
     /// Reads into `buf` from `offset`; returns how many bytes were read (0 at or
     /// past the end of the file, as `pread`).
@@ -323,8 +329,8 @@ pub enum StoragePathError {
         /// The path as given.
         path: PathBuf,
     },
-    /// An empty path where a file is meant.
-    #[error("the path is empty; name a file under the storage root")]
+    /// A path naming the root (`""`, `"."`) where a file or an entry is meant.
+    #[error("the path names the storage root; name a file or directory under it")]
     Empty,
 }
 
@@ -356,6 +362,21 @@ pub fn relative_path(path: &Path) -> Result<PathBuf, StoragePathError> {
     Ok(clean)
 }
 
+/// `path` as [`relative_path`] gives it, naming an entry: the root itself (an
+/// empty path) is refused, since no file is there and it may not be renamed or
+/// removed.
+///
+/// # Errors
+///
+/// [`StoragePathError::Empty`] for the root, and those of [`relative_path`].
+pub(crate) fn entry_path(path: &Path) -> Result<PathBuf, StoragePathError> {
+    let clean = relative_path(path)?;
+    if clean.as_os_str().is_empty() {
+        return Err(StoragePathError::Empty);
+    }
+    Ok(clean)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,6 +396,13 @@ mod tests {
             relative_path(Path::new("a/../../b")),
             Err(StoragePathError::OutsideRoot { .. })
         ));
+    }
+
+    #[test]
+    fn entry_paths_refuse_the_root() {
+        assert_eq!(entry_path(Path::new("./a")).unwrap(), PathBuf::from("a"));
+        assert_eq!(entry_path(Path::new("")), Err(StoragePathError::Empty));
+        assert_eq!(entry_path(Path::new("./.")), Err(StoragePathError::Empty));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::storage::relative_path;
+use super::storage::{entry_path, relative_path};
 use super::{OpenOptions, StorageFile, StorageProvider};
 
 /// The real file system under a root directory (the process's data directory).
@@ -37,6 +37,12 @@ impl TokioStorage {
     /// `path` under the root, or an `InvalidInput` error when it leaves it.
     fn resolve(&self, path: &Path) -> io::Result<PathBuf> {
         Ok(self.root.join(relative_path(path)?))
+    }
+
+    /// `path` under the root naming an entry: as [`TokioStorage::resolve`],
+    /// also refusing the root itself.
+    fn resolve_entry(&self, path: &Path) -> io::Result<PathBuf> {
+        Ok(self.root.join(entry_path(path)?))
     }
 }
 
@@ -70,26 +76,16 @@ impl StorageProvider for TokioStorage {
         path: impl AsRef<Path> + Send,
         options: &OpenOptions,
     ) -> impl Future<Output = io::Result<TokioFile>> + Send {
-        let resolved = self.resolve(path.as_ref());
+        let resolved = self.resolve_entry(path.as_ref());
         let options = *options;
         async move {
             options.validate()?;
             let path = resolved?;
-            let file = blocking(path.clone(), move |path| {
-                // O_APPEND is not used: on Linux it makes `pwrite` append too,
-                // and `write_at` must stay positional on every handle.
-                fs::OpenOptions::new()
-                    .read(options.read)
-                    .write(options.writes())
-                    .create(options.create)
-                    .create_new(options.create_new)
-                    .truncate(options.truncate)
-                    .open(path)
-            })
-            .await?;
+            let file = blocking(path.clone(), move |path| open_file(path, &options)).await?;
             Ok(TokioFile {
                 file: Arc::new(file),
                 path: Arc::new(path),
+                readable: options.read,
                 writable: options.writes(),
                 append_lock: Arc::default(),
             })
@@ -102,8 +98,8 @@ impl StorageProvider for TokioStorage {
         to: impl AsRef<Path> + Send,
     ) -> impl Future<Output = io::Result<()>> + Send {
         let paths = self
-            .resolve(from.as_ref())
-            .and_then(|from| Ok((from, self.resolve(to.as_ref())?)));
+            .resolve_entry(from.as_ref())
+            .and_then(|from| Ok((from, self.resolve_entry(to.as_ref())?)));
         async move {
             let (from, to) = paths?;
             blocking(from, move |from| fs::rename(from, &to)).await
@@ -114,7 +110,7 @@ impl StorageProvider for TokioStorage {
         &self,
         path: impl AsRef<Path> + Send,
     ) -> impl Future<Output = io::Result<()>> + Send {
-        let resolved = self.resolve(path.as_ref());
+        let resolved = self.resolve_entry(path.as_ref());
         async move { blocking(resolved?, |path| fs::remove_file(path)).await }
     }
 
@@ -122,7 +118,7 @@ impl StorageProvider for TokioStorage {
         &self,
         path: impl AsRef<Path> + Send,
     ) -> impl Future<Output = io::Result<()>> + Send {
-        let resolved = self.resolve(path.as_ref());
+        let resolved = self.resolve_entry(path.as_ref());
         async move { blocking(resolved?, |path| fs::remove_dir(path)).await }
     }
 
@@ -165,8 +161,36 @@ impl StorageProvider for TokioStorage {
         path: impl AsRef<Path> + Send,
     ) -> impl Future<Output = io::Result<()>> + Send {
         let resolved = self.resolve(path.as_ref());
-        async move { blocking(resolved?, |path| fs::File::open(path)?.sync_all()).await }
+        async move { blocking(resolved?, sync_dir).await }
     }
+}
+
+/// Opens the file at `path`, refusing a directory: Linux opens one read-only,
+/// but a `StorageFile` is a file (and the simulated disk refuses it too).
+fn open_file(path: &Path, options: &OpenOptions) -> io::Result<fs::File> {
+    // O_APPEND is not used: on Linux it makes `pwrite` append too, and
+    // `write_at` must stay positional on every handle.
+    let file = fs::OpenOptions::new()
+        .read(options.read)
+        .write(options.writes())
+        .create(options.create)
+        .create_new(options.create_new)
+        .truncate(options.truncate)
+        .open(path)?;
+    if file.metadata()?.is_dir() {
+        return Err(io::ErrorKind::IsADirectory.into());
+    }
+    Ok(file)
+}
+
+/// `fsync` of the directory at `path`, refusing a file as `open(O_DIRECTORY)`
+/// would: a file's sync is `StorageFile::sync_all`.
+fn sync_dir(path: &Path) -> io::Result<()> {
+    let dir = fs::File::open(path)?;
+    if !dir.metadata()?.is_dir() {
+        return Err(io::ErrorKind::NotADirectory.into());
+    }
+    dir.sync_all()
 }
 
 /// An open file of [`TokioStorage`].
@@ -174,6 +198,7 @@ impl StorageProvider for TokioStorage {
 pub struct TokioFile {
     file: Arc<fs::File>,
     path: Arc<PathBuf>,
+    readable: bool,
     writable: bool,
     /// Serialises appends of this handle: the length read and the write at it
     /// must not interleave with another append.
@@ -190,23 +215,30 @@ impl TokioFile {
         blocking(PathBuf::clone(&self.path), move |_| call(&file)).await
     }
 
-    fn check_writable(&self) -> io::Result<()> {
-        if self.writable {
+    /// Refuses a call the handle's access mode does not allow, as the
+    /// simulated disk does (Linux would give EBADF).
+    fn check(&self, allowed: bool, access: &str) -> io::Result<()> {
+        if allowed {
             Ok(())
         } else {
             Err(io::Error::new(
                 io::ErrorKind::PermissionDenied,
                 format!(
-                    "{}: the file was opened without write or append",
+                    "{}: the file was opened without {access}",
                     self.path.display()
                 ),
             ))
         }
     }
+
+    fn check_writable(&self) -> io::Result<()> {
+        self.check(self.writable, "write or append")
+    }
 }
 
 impl StorageFile for TokioFile {
     async fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        self.check(self.readable, "read")?;
         let len = buf.len();
         let data = self
             .call(move |file| {

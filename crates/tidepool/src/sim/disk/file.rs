@@ -1,11 +1,11 @@
 //! `SimFile`: an open file of a simulated disk, and the calls on names.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::calls::Call;
-use crate::providers::{OpenOptions, StorageFile, relative_path};
+use crate::providers::{OpenOptions, StorageFile, entry_path, relative_path};
 use crate::sim::context::{try_with_world, with_world};
 use crate::sim::world::World;
 
@@ -56,12 +56,12 @@ fn caller() -> u32 {
     with_world("storage", |world| world.current_host())
 }
 
-/// Runs a call on names for the calling task's host, after its latency.
+/// Runs a call on names for the calling task's host, after its latency;
+/// `path` is already clean.
 async fn on_names<T>(
-    path: &Path,
+    path: PathBuf,
     call: impl FnOnce(&mut World, u32, &Path) -> io::Result<T>,
 ) -> io::Result<T> {
-    let path = relative_path(path)?;
     let host = caller();
     delay(host, Call::Metadata).await;
     let result = with_world("storage", |world| call(world, host, &path));
@@ -70,7 +70,7 @@ async fn on_names<T>(
 
 pub(crate) async fn open(path: &Path, options: OpenOptions) -> io::Result<SimFile> {
     options.validate()?;
-    let clean = relative_path(path)?;
+    let clean = entry_path(path)?;
     let host = caller();
     delay(host, Call::Metadata).await;
     let opened = with_world("storage", |world| {
@@ -90,27 +90,35 @@ pub(crate) async fn open(path: &Path, options: OpenOptions) -> io::Result<SimFil
 }
 
 pub(crate) async fn rename(from: &Path, to: &Path) -> io::Result<()> {
-    let to = relative_path(to)?;
+    let from = entry_path(from)?;
+    let to = entry_path(to)?;
     on_names(from, |world, host, from| world.disk_rename(host, from, &to)).await
 }
 
 pub(crate) async fn remove(path: &Path, dir: bool) -> io::Result<()> {
+    let path = entry_path(path)?;
     on_names(path, |world, host, path| world.disk_remove(host, path, dir)).await
 }
 
 pub(crate) async fn create_dir_all(path: &Path) -> io::Result<()> {
-    on_names(path, |world, host, path| {
+    on_names(relative_path(path)?, |world, host, path| {
         world.disk_create_dir_all(host, path)
     })
     .await
 }
 
 pub(crate) async fn read_dir(path: &Path) -> io::Result<Vec<String>> {
-    on_names(path, |world, host, path| world.disk_read_dir(host, path)).await
+    on_names(relative_path(path)?, |world, host, path| {
+        world.disk_read_dir(host, path)
+    })
+    .await
 }
 
 pub(crate) async fn exists(path: &Path) -> io::Result<bool> {
-    on_names(path, |world, host, path| world.disk_exists(host, path)).await
+    on_names(relative_path(path)?, |world, host, path| {
+        world.disk_exists(host, path)
+    })
+    .await
 }
 
 pub(crate) async fn sync_dir(path: &Path) -> io::Result<()> {

@@ -102,13 +102,22 @@ impl World {
     pub(crate) fn disk_create_dir_all(&mut self, host: u32, path: &Path) -> io::Result<()> {
         let disk = self.disks.get(host);
         let mut walked = std::path::PathBuf::new();
-        for name in path.iter() {
+        let levels = path.iter().count();
+        for (level, name) in path.iter().enumerate() {
             walked.push(name);
             let found = disk.tree.lookup(&walked)?;
             match found.node {
                 Some(node) if disk.tree.is_dir(node) => {}
+                // As `mkdir`: EEXIST for the last level, ENOTDIR beneath a file.
+                Some(_) if level + 1 == levels => {
+                    return Err(error(io::ErrorKind::AlreadyExists, path, "is a file"));
+                }
                 Some(_) => {
-                    return Err(error(io::ErrorKind::AlreadyExists, &walked, "is a file"));
+                    return Err(error(
+                        io::ErrorKind::NotADirectory,
+                        path,
+                        "a parent is a file",
+                    ));
                 }
                 None => {
                     let node = disk.tree.add_node(Node::Dir(Dir::default()));
@@ -131,13 +140,11 @@ impl World {
             .ok_or_else(|| error(io::ErrorKind::NotADirectory, path, "is not a directory"))
     }
 
+    /// Whether `path` names an entry; a path beneath a file is an error
+    /// (`NotADirectory`), as `stat` gives it on Linux.
     pub(crate) fn disk_exists(&mut self, host: u32, path: &Path) -> io::Result<bool> {
         let disk = self.disks.get(host);
-        match disk.tree.walk(path) {
-            Ok(found) => Ok(found.is_some()),
-            Err(error) if error.kind() == io::ErrorKind::NotADirectory => Ok(false),
-            Err(error) => Err(error),
-        }
+        Ok(disk.tree.walk(path)?.is_some())
     }
 
     pub(crate) fn disk_sync_dir(&mut self, host: u32, path: &Path) -> io::Result<()> {
