@@ -1,7 +1,8 @@
 //! Clogs and configurations: a clogged link stalls both directions for the
 //! clog's duration, then the held bytes arrive (at the clog's end) and traffic
 //! flows at the normal latency; `unclog` ends a clog early; a connection attempt
-//! into a clog waits for it rather than failing. `NetworkConfig::random_for_seed`
+//! into a clog waits for it rather than failing, lands as soon as the link is
+//! unclogged, and times out when the clog outlasts the connect timeout. `NetworkConfig::random_for_seed`
 //! gives configurations that pass `validate()` and differ across seeds, with
 //! each fault family both on and off somewhere; `validate()` names a bad field.
 
@@ -99,6 +100,47 @@ fn a_connect_into_a_clog_waits_for_it() {
             .await
             .expect("a clog delays, it does not refuse");
         assert!(sim::now() - start >= CLOG);
+    });
+    run.outcome.unwrap();
+}
+
+/// Regression: a connect held by a clog waited for the clog's original end
+/// even after `unclog`/`heal_all`, so a swizzle's hour-long clog hung it.
+#[test]
+fn a_connect_held_by_a_clog_lands_when_it_is_unclogged() {
+    let run = sim().run(async {
+        let server = sim::add_host("server", SERVER.ip());
+        let _listener = sim::spawn_on(server, "bind", net::bind(SERVER))
+            .await
+            .unwrap()
+            .unwrap();
+        net::clog(HostId::ROOT, server, Duration::from_secs(3));
+        let connecting = sim::spawn("connect", net::connect(SERVER));
+        sim::sleep(CLOG).await;
+        net::heal_all();
+        let start = sim::now();
+        connecting.await.unwrap().expect("the link is open again");
+        assert_eq!(
+            sim::now() - start,
+            LATENCY,
+            "the held attempt lands at the heal; the reply takes one latency"
+        );
+    });
+    run.outcome.unwrap();
+}
+
+#[test]
+fn a_clog_longer_than_the_connect_timeout_times_the_connect_out() {
+    let run = sim().run(async {
+        let server = sim::add_host("server", SERVER.ip());
+        let _listener = sim::spawn_on(server, "bind", net::bind(SERVER))
+            .await
+            .unwrap()
+            .unwrap();
+        net::clog(HostId::ROOT, server, Duration::from_secs(3600));
+        let error = net::connect(SERVER).await.unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+        assert!(sim::now().since_origin() < Duration::from_secs(10));
     });
     run.outcome.unwrap();
 }

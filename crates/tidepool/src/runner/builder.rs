@@ -5,16 +5,20 @@ use std::ops::{Range, RangeInclusive};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod campaign_settings;
 mod validate;
+mod world;
 
+use super::BoxError;
 use super::attrition::Attrition;
 use super::campaign;
-use super::chaos::{FaultHandle, Injector};
+use super::chaos::Injector;
 use super::config::ConfigError;
+use super::final_check::{self, FinalCheck};
 use super::process::{Process, ProcessFactory, erase};
 use super::report::SimulationReport;
 use super::state::StateView;
-use super::workload::{DynWorkload, Workload, WorkloadFactory};
+use super::workload::{DynWorkload, Workload, WorkloadContext, WorkloadFactory};
 use crate::sim::{NetworkConfig, StorageConfig};
 
 /// Iterations of a campaign when neither `iterations` nor `seeds` is given.
@@ -107,6 +111,7 @@ pub(crate) struct Plan {
     pub(crate) groups: Vec<GroupPlan>,
     pub(crate) workloads: Vec<WorkloadPlan>,
     pub(crate) invariants: Vec<(String, Invariant)>,
+    pub(crate) final_checks: Vec<(String, FinalCheck)>,
     pub(crate) network: NetworkChoice,
     pub(crate) storage: StorageConfig,
     pub(crate) chaos_duration: Option<Duration>,
@@ -174,6 +179,7 @@ pub struct SimulationBuilder {
     groups: Vec<GroupPlan>,
     workloads: Vec<WorkloadPlan>,
     invariants: Vec<(String, Invariant)>,
+    final_checks: Vec<(String, FinalCheck)>,
     network: NetworkChoice,
     storage: StorageConfig,
     chaos_duration: Option<Duration>,
@@ -198,6 +204,7 @@ impl SimulationBuilder {
             groups: Vec::new(),
             workloads: Vec::new(),
             invariants: Vec::new(),
+            final_checks: Vec::new(),
             network: NetworkChoice::Fixed(Box::new(NetworkConfig::fault_free())),
             storage: StorageConfig::fault_free(),
             chaos_duration: None,
@@ -273,60 +280,6 @@ impl SimulationBuilder {
         self
     }
 
-    /// Runs `n` iterations with seeds derived from the base seed. Default: [`ITERATIONS_DEFAULT`].
-    pub fn iterations(mut self, n: u64) -> SimulationBuilder {
-        let base = match self.options.seeds {
-            SeedSource::Derived { base, .. } => base,
-            SeedSource::Explicit(_) => None,
-        };
-        self.options.seeds = SeedSource::Derived {
-            base,
-            iterations: n,
-        };
-        self
-    }
-
-    /// Runs exactly these seeds, one iteration each, instead of derived ones. Default: derived seeds.
-    pub fn seeds(mut self, seeds: impl IntoIterator<Item = u64>) -> SimulationBuilder {
-        self.options.seeds = SeedSource::Explicit(seeds.into_iter().collect());
-        self
-    }
-
-    /// The base seed from which iteration *i*'s seed is derived
-    /// ([`derive_seed`](crate::sim::derive_seed)). Default: random, printed in the report.
-    pub fn base_seed(mut self, base: u64) -> SimulationBuilder {
-        let iterations = match self.options.seeds {
-            SeedSource::Derived { iterations, .. } => iterations,
-            SeedSource::Explicit(ref seeds) => seeds.len() as u64,
-        };
-        self.options.seeds = SeedSource::Derived {
-            base: Some(base),
-            iterations,
-        };
-        self
-    }
-
-    /// Simulated time an iteration may take; past it, the iteration fails.
-    /// Default: [`TIME_BUDGET_DEFAULT`] (600 s).
-    pub fn time_budget(mut self, budget: Duration) -> SimulationBuilder {
-        self.time_budget = budget;
-        self
-    }
-
-    /// Wall-clock time the whole campaign may take; when it runs out, no new
-    /// iteration starts and the report says so. Default: none.
-    pub fn wall_budget(mut self, budget: Duration) -> SimulationBuilder {
-        self.options.wall_budget = Some(budget);
-        self
-    }
-
-    /// Wall-clock time an iteration may go without progress (a task that never
-    /// yields) before it is stopped and reported. Default: [`WATCHDOG_DEFAULT`] (30 s).
-    pub fn watchdog(mut self, limit: Duration) -> SimulationBuilder {
-        self.options.watchdog = limit;
-        self
-    }
-
     /// Adds an invariant: `check` reads the shared state and returns `Err(why)`
     /// when the system is wrong. It runs after every executor step that changed
     /// the shared state (a step is one task poll), and once more at the end of
@@ -339,127 +292,68 @@ impl SimulationBuilder {
         self
     }
 
-    /// The network every iteration uses. Default: [`NetworkConfig::fault_free`].
-    pub fn network(mut self, config: NetworkConfig) -> SimulationBuilder {
-        self.network = NetworkChoice::Fixed(Box::new(config));
-        self
-    }
-
-    /// The disks every iteration's hosts use (one per host, surviving reboots;
-    /// see [`crate::sim::disk`]). Their random faults run until the chaos
-    /// window ends, as the network's do. Default: [`StorageConfig::fault_free`].
-    pub fn storage(mut self, config: StorageConfig) -> SimulationBuilder {
-        self.storage = config;
-        self
-    }
-
-    /// Swarm testing: each seed gets its own network from
-    /// [`NetworkConfig::random_for_seed`]. Default: off.
-    pub fn network_per_seed(mut self) -> SimulationBuilder {
-        self.network = NetworkChoice::Swarm;
-        self
-    }
-
-    /// The chaos window: faults (network faults, attrition, swizzles, injectors)
-    /// run for `duration` of simulated time from the start of `run`; then
-    /// partitions heal, clogs clear, dead processes restart, and the workloads
-    /// finish against a healthy system. Default: the whole `run` phase.
-    pub fn chaos_duration(mut self, duration: Duration) -> SimulationBuilder {
-        self.chaos_duration = Some(duration);
-        self
-    }
-
-    /// Reboots processes at random during the chaos window. Default: off.
-    pub fn attrition(mut self, attrition: Attrition) -> SimulationBuilder {
-        self.attrition = Some(attrition);
-        self
-    }
-
-    /// Swizzles during the chaos window, one every (min, max) of simulated
-    /// time: a random subset of processes is clogged one by one, then unclogged
-    /// in another order. Default: off.
-    pub fn swizzle(mut self, every: (Duration, Duration)) -> SimulationBuilder {
-        self.swizzle = Some(every);
-        self
-    }
-
-    /// Adds a custom fault injector: an async function given a [`FaultHandle`],
-    /// run during the chaos window and cancelled when it ends. Default: none.
-    pub fn fault_injector<F, Fut>(
-        mut self,
-        name: impl Into<String>,
-        injector: F,
-    ) -> SimulationBuilder
+    /// Adds a final check: it runs once per iteration, on a host of its own,
+    /// after every workload's `check`, while the system is still up and quiet
+    /// (chaos over, processes back, nothing in flight). The place for what only
+    /// holds of the whole system at rest, such as money conserved across
+    /// accounts. An error fails the iteration, naming the check. Default: none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tidepool::{BoxError, Process, ProcessContext, SimulationBuilder, Workload, WorkloadContext};
+    /// # use tidepool::providers::Providers;
+    /// # struct Idle;
+    /// # impl Process for Idle {
+    /// #     async fn run<P: Providers>(&mut self, ctx: ProcessContext<P>) -> Result<(), BoxError> {
+    /// #         ctx.shutdown().requested().await;
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # struct Nothing;
+    /// # impl Workload for Nothing {
+    /// #     async fn run(&mut self, _: &WorkloadContext) -> Result<(), BoxError> { Ok(()) }
+    /// # }
+    /// let report = SimulationBuilder::new("quiet")
+    ///     .processes("server", 2, || Idle)
+    ///     .workload(|_| Nothing)
+    ///     .final_check("every server is reachable", |ctx| async move {
+    ///         for &server in ctx.processes("server") {
+    ///             ctx.connect(server).await.err().ok_or("Idle listens on nothing")?;
+    ///         }
+    ///         Ok(())
+    ///     })
+    ///     .iterations(3)
+    ///     .run()
+    ///     .unwrap();
+    /// assert_eq!(report.failed, 0);
+    /// ```
+    pub fn final_check<F, Fut>(mut self, name: impl Into<String>, check: F) -> SimulationBuilder
     where
-        F: Fn(FaultHandle) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + 'static,
+        F: Fn(WorkloadContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), BoxError>> + 'static,
     {
-        let injector: Injector = Arc::new(move |handle| Box::pin(injector(handle)));
-        self.injectors.push((name.into(), injector));
+        self.final_checks
+            .push((name.into(), final_check::erase(check)));
         self
     }
 
-    /// Simulated time the system is left alone (faults off) before `check`.
-    /// Default: [`SETTLE_DEFAULT`] (1 s).
-    pub fn settle(mut self, duration: Duration) -> SimulationBuilder {
-        self.settle = duration;
-        self
-    }
-
-    /// Simulated time processes get to return after the final shutdown signal
-    /// before they are killed. Default: [`GRACE_PERIOD_DEFAULT`] (5 s).
-    pub fn grace_period(mut self, duration: Duration) -> SimulationBuilder {
-        self.grace_period = duration;
-        self
-    }
-
-    /// Threads that run seeds in parallel, one world each; the report is the
-    /// same whatever the count (wall-clock figures aside). Default: the number
-    /// of cores ([`jobs_default`]).
-    pub fn jobs(mut self, jobs: usize) -> SimulationBuilder {
-        self.options.jobs = jobs;
-        self
-    }
-
-    /// Runs only shard `index` of `count`: the seeds at positions `i` with
-    /// `i % count == index`. Default: every seed.
-    pub fn shard(mut self, index: u64, count: u64) -> SimulationBuilder {
-        self.options.shard = Some((index, count));
-        self
-    }
-
-    /// Runs each seed twice and fails it when the two traces differ, naming
-    /// the first event where they part. Default: off.
-    pub fn check_determinism(mut self, check: bool) -> SimulationBuilder {
-        self.options.check_determinism = check;
-        self
-    }
-
-    /// Fails the campaign when an assertion site was never exercised: a
-    /// sometimes never true, a reachable never reached. Default: off (gaps are
-    /// listed in the report only).
-    pub fn strict_coverage(mut self, strict: bool) -> SimulationBuilder {
-        self.options.strict_coverage = strict;
-        self
-    }
-
-    /// Shows a progress bar on a terminal. Default: off (the CLI turns it on
-    /// when standard error is a terminal and `--json` is not given).
-    pub fn progress(mut self, progress: bool) -> SimulationBuilder {
-        self.options.progress = progress;
-        self
-    }
-
-    /// The command that replays a seed, without `--seed`, e.g.
-    /// `cargo xtask sim run kv`. Default: `cargo xtask sim run {name}`.
-    pub fn replay_command(mut self, command: impl Into<String>) -> SimulationBuilder {
-        self.replay_command = Some(command.into());
-        self
-    }
-
-    pub(crate) fn verbose_replay(mut self, verbose: bool) -> SimulationBuilder {
-        self.options.verbose_replay = verbose;
-        self
+    /// Runs the campaign inside a `#[test]`: returns the report when every
+    /// iteration passed, and panics otherwise, with the whole report (each
+    /// failure with the command that replays it) as the message.
+    ///
+    /// # Panics
+    ///
+    /// When the configuration is invalid, or an iteration failed.
+    pub fn run_test(self) -> SimulationReport {
+        let report = match self.run() {
+            Ok(report) => report,
+            Err(error) => panic!("invalid simulation configuration: {error}"),
+        };
+        if !report.is_success() {
+            panic!("{report}");
+        }
+        report
     }
 
     /// Checks the configuration, then runs every iteration and returns the report.
@@ -478,6 +372,7 @@ impl SimulationBuilder {
             groups: self.groups,
             workloads: self.workloads,
             invariants: self.invariants,
+            final_checks: self.final_checks,
             network: self.network,
             storage: self.storage,
             chaos_duration: self.chaos_duration,

@@ -13,6 +13,7 @@ use super::attrition::FaultCounts;
 use super::builder::{NetworkChoice, Plan};
 use super::chaos::{self, FaultHandle};
 use super::failure::{self, Failure, FailureKind, Failures};
+use super::final_check::FinalCheckWorkload;
 use super::process::PROCESS_PORT;
 use super::processes::{self, ProcessTable, Processes};
 use super::state::{self, StateMap};
@@ -274,6 +275,10 @@ async fn drive(plan: Arc<Plan>) -> DriverOutput {
     sim::sleep(plan.settle).await;
     tracing::debug!("phase: check");
     run_phase(workloads, Phase::Check).await;
+    if !plan.final_checks.is_empty() {
+        tracing::debug!("phase: final checks");
+        run_phase(final_check_slots(&plan, &processes), Phase::Check).await;
+    }
     tracing::debug!("phase: shutdown, grace period {:?}", plan.grace_period);
     processes::shutdown_all(&processes, plan.grace_period).await;
     if let Some(failure) = check_invariants(&plan) {
@@ -352,6 +357,30 @@ fn create_workloads(plan: &Plan, processes: &Processes) -> Vec<WorkloadSlot> {
                 workload: instance,
             });
         }
+    }
+    slots
+}
+
+/// The final checks as workloads, each on a host of its own (after the
+/// workloads' addresses in their subnet).
+fn final_check_slots(plan: &Plan, processes: &Processes) -> Vec<WorkloadSlot> {
+    let topology = processes.borrow().topology.clone();
+    let workloads: usize = plan.workloads.iter().map(|workload| workload.count).sum();
+    let checks = plan.final_checks.len();
+    let mut slots = Vec::with_capacity(checks);
+    for (index, (name, check)) in plan.final_checks.iter().enumerate() {
+        let ip = subnet_ip(2, workloads + index);
+        let label = format!("final-check {name}");
+        let host = sim::add_host(label.clone(), ip);
+        slots.push(WorkloadSlot {
+            host,
+            label,
+            ctx: workload_context(index, checks, ip, topology.clone()),
+            workload: Box::new(FinalCheckWorkload {
+                name: name.clone(),
+                check: check.clone(),
+            }),
+        });
     }
     slots
 }

@@ -8,6 +8,7 @@ mod campaign;
 mod chaos;
 mod config;
 mod failure;
+mod final_check;
 mod iteration;
 mod process;
 mod processes;

@@ -187,7 +187,7 @@ pub(crate) fn workload_context(
     }
 }
 
-type PhaseFuture<'a> = Pin<Box<dyn Future<Output = Result<(), BoxError>> + 'a>>;
+pub(crate) type PhaseFuture<'a> = Pin<Box<dyn Future<Output = Result<(), BoxError>> + 'a>>;
 
 /// A workload with its phases boxed, for the runner.
 pub(crate) trait DynWorkload {

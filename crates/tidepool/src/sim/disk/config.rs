@@ -153,6 +153,18 @@ impl StorageConfig {
         Ok(())
     }
 
+    /// The same capacity, sector and latencies, every fault's rate 0.
+    pub fn without_faults(&self) -> StorageConfig {
+        StorageConfig {
+            slow_probability: 0.0,
+            read_error_probability: 0.0,
+            write_error_probability: 0.0,
+            sync_failure_probability: 0.0,
+            corruption_probability: 0.0,
+            ..self.clone()
+        }
+    }
+
     /// Whether any fault has a non-zero rate.
     pub fn has_faults(&self) -> bool {
         [

@@ -332,6 +332,19 @@ impl NetworkConfig {
         self.partition_duration.validate("partition_duration")
     }
 
+    /// The same latencies, buffers and timeouts, every fault's rate 0.
+    pub fn without_faults(&self) -> NetworkConfig {
+        NetworkConfig {
+            partial_read_probability: 0.0,
+            partial_write_probability: 0.0,
+            reset_probability: 0.0,
+            connect_failure_probability: 0.0,
+            clog_probability: 0.0,
+            partition_probability: 0.0,
+            ..self.clone()
+        }
+    }
+
     /// Whether any fault has a non-zero rate.
     pub fn has_faults(&self) -> bool {
         [

@@ -70,7 +70,16 @@ impl World {
         }
         let clogged_until = self.net.link(client, server).clogged_until;
         if clogged_until > self.now {
-            return self.schedule(clogged_until, EventKind::ConnectArrive { conn });
+            // A SYN lost in a clog is retried until the connect timeout; a
+            // clog that outlasts it times the attempt out. Otherwise the
+            // attempt lands when the link opens: at the clog's end, or
+            // sooner if it is unclogged or healed.
+            let timeout = crate::sim::net::nanos(self.net.config.connect_timeout);
+            if clogged_until - self.now > timeout {
+                return self.fail_connect(conn, io::ErrorKind::TimedOut);
+            }
+            self.net.stalled_connects.push(conn);
+            return;
         }
         if !self.hosts.get(server).alive {
             let kind = match self.net.config.dead_host_connect {

@@ -128,6 +128,14 @@ impl World {
                 self.schedule(now, EventKind::Reset { conn, dir: end });
             }
         }
+        for conn in std::mem::take(&mut self.net.stalled_connects) {
+            let hosts = self.net.conns[conn as usize].hosts;
+            if self.net.link(hosts[0], hosts[1]).clogged_until > now {
+                self.net.stalled_connects.push(conn);
+            } else {
+                self.schedule(now, EventKind::ConnectArrive { conn });
+            }
+        }
         let stalled = std::mem::take(&mut self.net.stalled);
         for (conn, end) in stalled {
             let hosts = self.net.conns[conn as usize].hosts;

@@ -128,6 +128,8 @@ pub(crate) struct Net {
     pub(super) stalled: Vec<(u32, u8)>,
     /// Resets held by a blocked link, as (connection, receiving end).
     pub(super) stalled_resets: Vec<(u32, u8)>,
+    /// Connection attempts held by a clogged link.
+    pub(super) stalled_connects: Vec<u32>,
     pub(super) next_port: BTreeMap<u32, u16>,
     pub(crate) stats: NetStats,
 }
@@ -145,6 +147,7 @@ impl Net {
             links: BTreeMap::new(),
             stalled: Vec::new(),
             stalled_resets: Vec::new(),
+            stalled_connects: Vec::new(),
             next_port: BTreeMap::new(),
             stats: NetStats::default(),
         }

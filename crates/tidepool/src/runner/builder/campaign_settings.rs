@@ -1,0 +1,110 @@
+//! The builder's campaign settings: seeds, budgets, threads, shards, checks.
+
+use std::time::Duration;
+
+use super::{SeedSource, SimulationBuilder};
+
+impl SimulationBuilder {
+    /// Runs `n` iterations with seeds derived from the base seed. Default: [`ITERATIONS_DEFAULT`](super::ITERATIONS_DEFAULT).
+    pub fn iterations(mut self, n: u64) -> SimulationBuilder {
+        let base = match self.options.seeds {
+            SeedSource::Derived { base, .. } => base,
+            SeedSource::Explicit(_) => None,
+        };
+        self.options.seeds = SeedSource::Derived {
+            base,
+            iterations: n,
+        };
+        self
+    }
+
+    /// Runs exactly these seeds, one iteration each, instead of derived ones. Default: derived seeds.
+    pub fn seeds(mut self, seeds: impl IntoIterator<Item = u64>) -> SimulationBuilder {
+        self.options.seeds = SeedSource::Explicit(seeds.into_iter().collect());
+        self
+    }
+
+    /// The base seed from which iteration *i*'s seed is derived
+    /// ([`derive_seed`](crate::sim::derive_seed)). Default: random, printed in the report.
+    pub fn base_seed(mut self, base: u64) -> SimulationBuilder {
+        let iterations = match self.options.seeds {
+            SeedSource::Derived { iterations, .. } => iterations,
+            SeedSource::Explicit(ref seeds) => seeds.len() as u64,
+        };
+        self.options.seeds = SeedSource::Derived {
+            base: Some(base),
+            iterations,
+        };
+        self
+    }
+
+    /// Simulated time an iteration may take; past it, the iteration fails.
+    /// Default: [`TIME_BUDGET_DEFAULT`](super::TIME_BUDGET_DEFAULT) (600 s).
+    pub fn time_budget(mut self, budget: Duration) -> SimulationBuilder {
+        self.time_budget = budget;
+        self
+    }
+
+    /// Wall-clock time the whole campaign may take; when it runs out, no new
+    /// iteration starts and the report says so. Default: none.
+    pub fn wall_budget(mut self, budget: Duration) -> SimulationBuilder {
+        self.options.wall_budget = Some(budget);
+        self
+    }
+
+    /// Wall-clock time an iteration may go without progress (a task that never
+    /// yields) before it is stopped and reported. Default: [`WATCHDOG_DEFAULT`](super::WATCHDOG_DEFAULT) (30 s).
+    pub fn watchdog(mut self, limit: Duration) -> SimulationBuilder {
+        self.options.watchdog = limit;
+        self
+    }
+
+    /// Threads that run seeds in parallel, one world each; the report is the
+    /// same whatever the count (wall-clock figures aside). Default: the number
+    /// of cores ([`jobs_default`](super::jobs_default)).
+    pub fn jobs(mut self, jobs: usize) -> SimulationBuilder {
+        self.options.jobs = jobs;
+        self
+    }
+
+    /// Runs only shard `index` of `count`: the seeds at positions `i` with
+    /// `i % count == index`. Default: every seed.
+    pub fn shard(mut self, index: u64, count: u64) -> SimulationBuilder {
+        self.options.shard = Some((index, count));
+        self
+    }
+
+    /// Runs each seed twice and fails it when the two traces differ, naming
+    /// the first event where they part. Default: off.
+    pub fn check_determinism(mut self, check: bool) -> SimulationBuilder {
+        self.options.check_determinism = check;
+        self
+    }
+
+    /// Fails the campaign when an assertion site was never exercised: a
+    /// sometimes never true, a reachable never reached. Default: off (gaps are
+    /// listed in the report only).
+    pub fn strict_coverage(mut self, strict: bool) -> SimulationBuilder {
+        self.options.strict_coverage = strict;
+        self
+    }
+
+    /// Shows a progress bar on a terminal. Default: off (the CLI turns it on
+    /// when standard error is a terminal and `--json` is not given).
+    pub fn progress(mut self, progress: bool) -> SimulationBuilder {
+        self.options.progress = progress;
+        self
+    }
+
+    /// The command that replays a seed, without `--seed`, e.g.
+    /// `cargo xtask sim run kv`. Default: `cargo xtask sim run {name}`.
+    pub fn replay_command(mut self, command: impl Into<String>) -> SimulationBuilder {
+        self.replay_command = Some(command.into());
+        self
+    }
+
+    pub(crate) fn verbose_replay(mut self, verbose: bool) -> SimulationBuilder {
+        self.options.verbose_replay = verbose;
+        self
+    }
+}
