@@ -107,9 +107,9 @@ fn nodes(count: usize, run_for: Duration) -> SimulationBuilder {
 async fn count_down(faults: FaultHandle) {
     loop {
         let down = faults
-            .process_names()
-            .iter()
-            .filter(|name| !faults.is_up(name))
+            .processes()
+            .into_iter()
+            .filter(|&node| !faults.is_up(node))
             .count() as u64;
         faults.sleep(Duration::from_millis(50)).await;
         tidepool::SharedState.update::<u64, _>("max down", |max| *max = (*max).max(down));
@@ -221,9 +221,12 @@ fn the_end_of_the_chaos_window_heals_and_restarts_everything() {
         .chaos_duration(Duration::from_secs(5))
         .fault_injector("vandal", |faults: FaultHandle| async move {
             faults.sleep(Duration::from_secs(1)).await;
-            faults.isolate("node-1");
-            faults.kill("node-2");
-            faults.clog("node-3", "node-1", Duration::from_secs(3600));
+            let [one, two, three] = faults.group("node")[..] else {
+                unreachable!("three nodes")
+            };
+            faults.isolate(one);
+            faults.kill(two);
+            faults.clog(three, one, Duration::from_secs(3600));
             std::future::pending::<()>().await;
         })
         .iterations(3)
@@ -240,9 +243,11 @@ fn an_injectors_partition_is_seen_by_the_service() {
     let report = nodes(2, Duration::from_secs(8))
         .fault_injector("splitter", |faults: FaultHandle| async move {
             faults.sleep(Duration::from_secs(2)).await;
-            faults.partition("node-1", "node-2");
+            let (one, two) = (faults.process("node-1"), faults.process("node-2"));
+            let (one, two) = (one.expect("node-1"), two.expect("node-2"));
+            faults.partition(one, two);
             faults.sleep(Duration::from_secs(3)).await;
-            faults.heal("node-1", "node-2");
+            faults.heal(one, two);
         })
         .invariant("record pings", move |state| {
             if let Some(list) = state.get::<Vec<(Duration, bool)>>("pings") {
@@ -317,7 +322,7 @@ fn what_an_injector_spawned_ends_with_the_chaos_window() {
         .fault_injector("delayed", |faults: FaultHandle| async move {
             drop(tidepool::sim::spawn("late kill", async move {
                 faults.sleep(Duration::from_secs(10)).await;
-                faults.kill("node-1");
+                faults.kill(faults.processes()[0]);
             }));
         })
         .iterations(2)

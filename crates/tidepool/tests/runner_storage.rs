@@ -205,14 +205,14 @@ fn storage_faults_stop_with_the_chaos_window() {
 
 /// Cuts the power of node-1 once, then boots it again.
 async fn power_cut(handle: FaultHandle) {
+    let node = handle.process("node-1").expect("one node");
+    assert_eq!(handle.process("node-9"), None, "a typo finds nothing");
     handle.sleep(Duration::from_secs(1)).await;
-    handle.power_loss("node-1");
-    assert!(!handle.is_up("node-1"));
-    handle.restart("node-1");
+    handle.power_loss(node);
+    assert!(!handle.is_up(node));
+    handle.restart(node);
     handle.sleep(Duration::from_secs(1)).await;
-    handle
-        .reboot_after("node-1", Death::Wipe, Duration::ZERO)
-        .await;
+    handle.reboot_after(node, Death::Wipe, Duration::ZERO).await;
 }
 
 #[test]

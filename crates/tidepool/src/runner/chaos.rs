@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::attrition::{Attrition, FaultCounts};
-use super::processes::{self, Death, Processes};
+use super::processes::{self, Death, ProcessEntry, Processes};
 use crate::sim::{self, HostId};
 use crate::time::Instant;
 
@@ -16,10 +16,10 @@ use crate::time::Instant;
 pub(crate) type Injector =
     Arc<dyn Fn(FaultHandle) -> Pin<Box<dyn Future<Output = ()>>> + Send + Sync>;
 
-/// What a fault injector may do to the world: partition and heal, clog, kill
-/// and reboot processes, read the clock, draw from the RNG.
+/// What a fault injector may do to the world: partition and heal, clog, kill,
+/// cut power to, wipe and reboot processes, read the clock, draw from the RNG.
 ///
-/// Processes are named as in the report: `server-1`, `server-2`, ...
+/// Processes are [`ProcessId`]s, from [`FaultHandle::group`] and friends.
 #[derive(Clone)]
 pub struct FaultHandle {
     processes: Processes,
@@ -33,74 +33,91 @@ impl std::fmt::Debug for FaultHandle {
     }
 }
 
+/// A process of the iteration, as a fault injector names it: from
+/// [`FaultHandle::processes`], [`FaultHandle::group`] or
+/// [`FaultHandle::process`]. A small `Copy` handle; a name typed wrong is a
+/// `None` from `process`, never a fault aimed at nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProcessId(usize);
+
 impl FaultHandle {
     pub(crate) fn new(processes: Processes) -> FaultHandle {
         FaultHandle { processes }
     }
 
-    /// The names of every process, in boot order.
-    pub fn process_names(&self) -> Vec<String> {
-        self.processes
-            .borrow()
-            .entries
-            .iter()
-            .map(|entry| entry.name.clone())
+    /// Every process, in boot order.
+    pub fn processes(&self) -> Vec<ProcessId> {
+        (0..self.processes.borrow().entries.len())
+            .map(ProcessId)
             .collect()
     }
 
-    /// The names of the processes of `group`.
-    pub fn group(&self, group: &str) -> Vec<String> {
+    /// The processes of `group`, in boot order (none for an unknown group).
+    pub fn group(&self, group: &str) -> Vec<ProcessId> {
+        let table = self.processes.borrow();
+        (0..table.entries.len())
+            .filter(|&index| table.entries[index].group == group)
+            .map(ProcessId)
+            .collect()
+    }
+
+    /// The process named `name` (as in the report: `server-1`, ...), if any.
+    pub fn process(&self, name: &str) -> Option<ProcessId> {
+        self.processes.borrow().find(name).map(ProcessId)
+    }
+
+    /// The names of every process, in boot order.
+    pub fn process_names(&self) -> Vec<String> {
         let table = self.processes.borrow();
         table
             .entries
             .iter()
-            .filter(|entry| entry.group == group)
             .map(|entry| entry.name.clone())
             .collect()
     }
 
-    /// The address of process `name`.
-    ///
-    /// # Panics
-    ///
-    /// When no process has that name.
-    pub fn address(&self, name: &str) -> SocketAddr {
-        let index = self.index(name);
-        self.processes.borrow().entries[index].address
+    /// The name of `process`, e.g. `server-2`.
+    pub fn name(&self, process: ProcessId) -> String {
+        self.entry(process, |entry| entry.name.clone())
     }
 
-    fn index(&self, name: &str) -> usize {
-        let found = self.processes.borrow().find(name);
-        found.unwrap_or_else(|| {
+    /// The address of `process`.
+    pub fn address(&self, process: ProcessId) -> SocketAddr {
+        self.entry(process, |entry| entry.address)
+    }
+
+    fn entry<R>(&self, process: ProcessId, read: impl FnOnce(&ProcessEntry) -> R) -> R {
+        let table = self.processes.borrow();
+        let entry = table.entries.get(process.0).unwrap_or_else(|| {
             panic!(
-                "no process named '{name}'; the processes are {:?}",
-                self.process_names()
+                "{process:?} is not a process of this iteration, which has {}",
+                table.entries.len()
             )
-        })
+        });
+        read(entry)
     }
 
-    fn host(&self, name: &str) -> HostId {
-        let index = self.index(name);
-        self.processes.borrow().entries[index].host
+    fn host(&self, process: ProcessId) -> HostId {
+        self.entry(process, |entry| entry.host)
     }
 
-    /// Cuts traffic between processes `a` and `b`, both ways, until healed.
-    pub fn partition(&self, a: &str, b: &str) {
+    /// Cuts traffic between `a` and `b`, both ways, until healed.
+    pub fn partition(&self, a: ProcessId, b: ProcessId) {
         sim::net::partition(self.host(a), self.host(b));
     }
 
     /// Cuts traffic from `source` to `target` only.
-    pub fn partition_one_way(&self, source: &str, target: &str) {
+    pub fn partition_one_way(&self, source: ProcessId, target: ProcessId) {
         sim::net::partition_one_way(self.host(source), self.host(target));
     }
 
-    /// Cuts process `name` off from every other host.
-    pub fn isolate(&self, name: &str) {
-        sim::net::isolate(self.host(name));
+    /// Cuts `process` off from every other host.
+    pub fn isolate(&self, process: ProcessId) {
+        sim::net::isolate(self.host(process));
     }
 
     /// Heals the partition between `a` and `b`.
-    pub fn heal(&self, a: &str, b: &str) {
+    pub fn heal(&self, a: ProcessId, b: ProcessId) {
         sim::net::heal(self.host(a), self.host(b));
     }
 
@@ -110,75 +127,74 @@ impl FaultHandle {
     }
 
     /// Stalls traffic between `a` and `b` for `duration`.
-    pub fn clog(&self, a: &str, b: &str, duration: Duration) {
+    pub fn clog(&self, a: ProcessId, b: ProcessId, duration: Duration) {
         sim::net::clog(self.host(a), self.host(b), duration);
     }
 
-    /// Kills process `name` at once; it stays down until [`FaultHandle::restart`]
-    /// or the end of the chaos window.
-    pub fn kill(&self, name: &str) {
-        let index = self.index(name);
-        count(|faults| faults.kills += 1);
-        let host = self.host(name);
-        self.processes.borrow_mut().entries[index].up = false;
-        sim::kill(host);
-    }
-
-    /// Cuts the power of process `name`'s machine: killed at once, its disk
-    /// keeps what was synced (see [`crate::sim::disk::power_loss`]); it stays
+    /// Kills `process` at once (a crash: its disk keeps every write); it stays
     /// down until [`FaultHandle::restart`] or the end of the chaos window.
-    pub fn power_loss(&self, name: &str) {
-        let index = self.index(name);
-        let host = self.host(name);
-        self.processes.borrow_mut().entries[index].up = false;
-        sim::disk::power_loss(host);
+    pub fn kill(&self, process: ProcessId) {
+        count(|faults| faults.kills += 1);
+        self.mark_down(process);
+        sim::kill(self.host(process));
     }
 
-    /// Replaces process `name`'s machine: killed at once, it will boot on an
-    /// empty disk; it stays down until [`FaultHandle::restart`] or the end of
-    /// the chaos window.
-    pub fn wipe(&self, name: &str) {
-        let index = self.index(name);
-        let host = self.host(name);
-        self.processes.borrow_mut().entries[index].up = false;
-        sim::disk::wipe(host);
+    /// Cuts the power of `process`'s machine: killed at once, its disk keeps
+    /// what was synced (see [`crate::sim::disk::power_loss`]); it stays down
+    /// until [`FaultHandle::restart`] or the end of the chaos window.
+    pub fn power_loss(&self, process: ProcessId) {
+        self.mark_down(process);
+        sim::disk::power_loss(self.host(process));
     }
 
-    /// Boots a fresh instance of process `name` if it is down.
-    pub fn restart(&self, name: &str) {
-        let index = self.index(name);
-        if processes::is_down(&self.processes, index) {
-            let host = self.host(name);
+    /// Replaces `process`'s machine: killed at once, it will boot on an empty
+    /// disk; it stays down until [`FaultHandle::restart`] or the end of the
+    /// chaos window.
+    pub fn wipe(&self, process: ProcessId) {
+        self.mark_down(process);
+        sim::disk::wipe(self.host(process));
+    }
+
+    fn mark_down(&self, process: ProcessId) {
+        self.entry(process, |_| ());
+        self.processes.borrow_mut().entries[process.0].up = false;
+    }
+
+    /// Boots a fresh instance of `process` if it is down.
+    pub fn restart(&self, process: ProcessId) {
+        let host = self.host(process);
+        if processes::is_down(&self.processes, process.0) {
             if sim::is_alive(host) {
                 sim::kill(host);
             }
-            processes::boot(&self.processes, index);
+            processes::boot(&self.processes, process.0);
         }
     }
 
-    /// Reboots process `name`: gracefully (shutdown signal, `grace` to return) or
-    /// by a crash, then boots a fresh instance.
-    pub async fn reboot(&self, name: &str, graceful: bool, grace: Duration) {
+    /// Reboots `process`: gracefully (shutdown signal, `grace` to return) or by
+    /// a crash, then boots a fresh instance.
+    pub async fn reboot(&self, process: ProcessId, graceful: bool, grace: Duration) {
         let death = if graceful {
             Death::Graceful
         } else {
             Death::Crash
         };
-        self.reboot_after(name, death, grace).await;
+        self.reboot_after(process, death, grace).await;
     }
 
-    /// Stops process `name` by `death` (a graceful stop has `grace` to return),
-    /// then boots a fresh instance.
-    pub async fn reboot_after(&self, name: &str, death: Death, grace: Duration) {
-        let index = self.index(name);
-        processes::stop(&self.processes, index, death, grace).await;
+    /// Stops `process` by `death` (a graceful stop has `grace` to return), then
+    /// boots a fresh instance.
+    pub async fn reboot_after(&self, process: ProcessId, death: Death, grace: Duration) {
+        self.entry(process, |_| ());
+        processes::stop(&self.processes, process.0, death, grace).await;
         count_reboot(&self.processes, death);
-        processes::boot(&self.processes, index);
+        processes::boot(&self.processes, process.0);
     }
 
-    /// Whether process `name` is up.
-    pub fn is_up(&self, name: &str) -> bool {
-        !processes::is_down(&self.processes, self.index(name))
+    /// Whether `process` is up.
+    pub fn is_up(&self, process: ProcessId) -> bool {
+        self.entry(process, |_| ());
+        !processes::is_down(&self.processes, process.0)
     }
 
     /// The simulated time now.
@@ -198,6 +214,14 @@ impl FaultHandle {
     /// When `n` is 0.
     pub fn random_below(&self, n: u64) -> u64 {
         sim::random_below(n)
+    }
+
+    /// One of `processes`, drawn from the world's RNG; `None` when it is empty.
+    pub fn pick(&self, processes: &[ProcessId]) -> Option<ProcessId> {
+        if processes.is_empty() {
+            return None;
+        }
+        Some(processes[sim::random_below(processes.len() as u64) as usize])
     }
 }
 

@@ -23,7 +23,7 @@ pub use builder::{
     GRACE_PERIOD_DEFAULT, ITERATIONS_DEFAULT, ProcessCount, SETTLE_DEFAULT, SimulationBuilder,
     TIME_BUDGET_DEFAULT, WATCHDOG_DEFAULT, jobs_default,
 };
-pub use chaos::FaultHandle;
+pub use chaos::{FaultHandle, ProcessId};
 pub use config::ConfigError;
 pub use failure::{Failure, FailureKind};
 pub use process::{BoxError, PROCESS_PORT, Process, ProcessContext};
