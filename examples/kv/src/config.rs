@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::Bugs;
+use crate::{Bugs, DurableConfig};
 
 /// Default of [`KvConfig::connections_max`].
 pub const CONNECTIONS_MAX_DEFAULT: usize = 1024;
@@ -22,7 +22,8 @@ pub const SHUTDOWN_GRACE_DEFAULT: Duration = Duration::from_secs(5);
 /// Default of [`KvConfig::accept_retry_delay`].
 pub const ACCEPT_RETRY_DELAY_DEFAULT: Duration = Duration::from_millis(100);
 
-/// How a [`KvServer`](crate::KvServer) behaves: its bounds and its planted bugs.
+/// How a [`KvServer`](crate::KvServer) behaves: its bounds, whether it keeps
+/// its data on disk, and its planted bugs.
 ///
 /// # Examples
 ///
@@ -55,6 +56,10 @@ pub struct KvConfig {
     /// The pause after a failed accept, so that a persistent failure (out of
     /// file descriptors) does not spin. Default: [`ACCEPT_RETRY_DELAY_DEFAULT`].
     pub accept_retry_delay: Duration,
+    /// Durable mode: `Some` keeps the data in a write-ahead log and snapshots
+    /// under the storage provider's root, recovered at every boot; `None`
+    /// keeps it in memory only, lost at every reboot. Default: `None`.
+    pub durable: Option<DurableConfig>,
     /// Planted bugs. Default: none.
     pub bugs: Bugs,
 }
@@ -68,6 +73,7 @@ impl Default for KvConfig {
             idle_timeout: IDLE_TIMEOUT_DEFAULT,
             shutdown_grace: SHUTDOWN_GRACE_DEFAULT,
             accept_retry_delay: ACCEPT_RETRY_DELAY_DEFAULT,
+            durable: None,
             bugs: Bugs::default(),
         }
     }

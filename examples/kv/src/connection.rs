@@ -23,8 +23,8 @@ const JOURNAL_APPEND_DELAY: Duration = Duration::from_millis(1);
 /// with, how long it waits for a request, the shutdown signal, its peer (for
 /// logs), and the providers.
 #[derive(Clone)]
-pub(crate) struct Connection<P> {
-    pub(crate) store: Store,
+pub(crate) struct Connection<P: Providers> {
+    pub(crate) store: Store<P>,
     pub(crate) incarnation: u64,
     /// [`KvConfig::idle_timeout`](crate::KvConfig::idle_timeout).
     pub(crate) idle_timeout: Duration,
@@ -139,10 +139,7 @@ impl<P: Providers> Connection<P> {
         if matches!(error, ProtocolError::Io(_)) {
             return;
         }
-        let refusal = Reply {
-            incarnation: self.incarnation,
-            response: Response::error(format!("malformed request: {error}")),
-        };
+        let refusal = self.answer_with(Response::error(format!("malformed request: {error}")));
         if let Err(error) = framed.send(refusal).await {
             tracing::debug!(peer = %self.peer, %error, "could not send the refusal");
         }
@@ -154,10 +151,16 @@ impl<P: Providers> Connection<P> {
                 let journal = self.providers.sleep(JOURNAL_APPEND_DELAY);
                 self.store.set_through_copy(key, value, journal).await
             }
-            request => self.store.apply(request),
+            request => self.store.apply(request).await,
         };
+        self.answer_with(response)
+    }
+
+    /// `response` in a reply, with the incarnation and the store id.
+    fn answer_with(&self, response: Response) -> Reply {
         Reply {
             incarnation: self.incarnation,
+            store_id: self.store.store_id(),
             response,
         }
     }
@@ -183,11 +186,7 @@ impl<P: Providers> Connection<P> {
                 Request::Delete { key } if self.store.contains(&key) => Response::Ok,
                 Request::Delete { .. } => Response::NotFound,
             };
-            let reply = Reply {
-                incarnation: self.incarnation,
-                response,
-            };
-            framed.send(reply).await?;
+            framed.send(self.answer_with(response)).await?;
         }
         Ok(())
     }
@@ -226,9 +225,6 @@ impl<P: Providers> Connection<P> {
     }
 
     fn refusal(&self, why: &str) -> Reply {
-        Reply {
-            incarnation: self.incarnation,
-            response: Response::error(format!("malformed request: {why}")),
-        }
+        self.answer_with(Response::error(format!("malformed request: {why}")))
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! kv serve --listen 127.0.0.1:7000
+//! kv serve --data-dir /var/lib/kv   # durable: survives restarts and power losses
 //! kv set color blue            # --server 127.0.0.1:7000 by default
 //! kv get color
 //! kv delete color
@@ -9,20 +10,21 @@
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use kv::protocol::{Reply, Response};
-use kv::{KvClient, KvConfig, KvServer};
+use kv::{DurableConfig, KvClient, KvConfig, KvServer};
 use tidepool::providers::TokioProviders;
 use tidepool::{Process, ProcessContext, Shutdown};
 
 /// The address `serve` listens on and clients talk to by default.
 const ADDRESS_DEFAULT: &str = "127.0.0.1:7000";
 
-/// An in-memory key-value server, and its client.
+/// A key-value server, in memory or durable (`serve --data-dir`), and its client.
 #[derive(Debug, Parser)]
 #[command(name = "kv", version)]
 struct Cli {
@@ -37,6 +39,11 @@ enum Command {
         /// The address to listen on.
         #[arg(long, default_value = ADDRESS_DEFAULT)]
         listen: SocketAddr,
+        /// Keeps the data in this directory (created if missing), in a
+        /// write-ahead log and snapshots, and recovers it at start. Without
+        /// it the data lives in memory and dies with the process.
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
     },
     /// Print the value of KEY.
     Get {
@@ -102,7 +109,9 @@ fn main() -> ExitCode {
 
 async fn execute(command: Command) -> anyhow::Result<ExitCode> {
     let (target, request) = match command {
-        Command::Serve { listen } => return serve(listen).await.map(|()| ExitCode::SUCCESS),
+        Command::Serve { listen, data_dir } => {
+            return serve(listen, data_dir).await.map(|()| ExitCode::SUCCESS);
+        }
         Command::Get { key, target } => (target, kv::protocol::Request::Get { key: key.into() }),
         Command::Set { key, value, target } => (
             target,
@@ -121,17 +130,19 @@ async fn execute(command: Command) -> anyhow::Result<ExitCode> {
     Ok(print_reply(&reply))
 }
 
-/// Runs the same [`KvServer`] a simulation runs, on tokio.
-async fn serve(listen: SocketAddr) -> anyhow::Result<()> {
+/// Runs the same [`KvServer`] a simulation runs, on tokio; durable under
+/// `data_dir` when one is given.
+async fn serve(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     let shutdown = Shutdown::new();
     // Milliseconds since the epoch: a restarted server has a larger incarnation.
     let incarnation = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .context("the clock is before 1970")?
         .as_millis() as u64;
-    let ctx = ProcessContext::new(TokioProviders::new(), "kv", listen, shutdown.clone())
+    let (providers, config) = server_setup(data_dir)?;
+    let ctx = ProcessContext::new(providers, "kv", listen, shutdown.clone())
         .with_incarnation(incarnation);
-    let mut server = KvServer::new(KvConfig::default());
+    let mut server = KvServer::new(config);
     let mut run = std::pin::pin!(server.run(ctx));
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     let mut interrupted = false;
@@ -156,15 +167,37 @@ async fn serve(listen: SocketAddr) -> anyhow::Result<()> {
         .with_context(|| format!("serving on {listen}"))
 }
 
+/// The providers and the configuration of `kv serve`: in memory, or durable
+/// under `data_dir`, which is created if missing.
+fn server_setup(data_dir: Option<PathBuf>) -> anyhow::Result<(TokioProviders, KvConfig)> {
+    let Some(dir) = data_dir else {
+        return Ok((TokioProviders::new(), KvConfig::default()));
+    };
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("creating the data directory '{}'", dir.display()))?;
+    let config = KvConfig {
+        durable: Some(DurableConfig::default()),
+        ..KvConfig::default()
+    };
+    Ok((TokioProviders::new().with_data_dir(dir), config))
+}
+
 /// Prints what the server answered; an error reply fails the command.
 fn print_reply(reply: &Reply) -> ExitCode {
-    tracing::debug!(incarnation = reply.incarnation, "reply");
+    let (incarnation, store_id) = (reply.incarnation, reply.store_id);
+    tracing::debug!(incarnation, store_id, "reply");
     match &reply.response {
         Response::Value(value) => println!("{}", String::from_utf8_lossy(value)),
         Response::NotFound => println!("(not found)"),
         Response::Ok => println!("OK"),
         Response::Error(message) => {
             eprintln!("kv: the server refused: {message}");
+            return ExitCode::FAILURE;
+        }
+        Response::Unavailable(message) => {
+            eprintln!(
+                "kv: the server could not reach its data (a write may or may not have been applied): {message}"
+            );
             return ExitCode::FAILURE;
         }
     }

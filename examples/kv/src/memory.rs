@@ -1,4 +1,4 @@
-//! `Store`: the server's in-memory map, shared by its connection tasks.
+//! `Memory`: the server's in-memory map, shared by its connection tasks.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -10,13 +10,15 @@ use crate::host_cache::HostCache;
 use crate::protocol::{Request, Response};
 use crate::{Bugs, KvConfig};
 
-/// The keys and values of one server incarnation; lost when it stops.
+/// The keys and values of one server incarnation, in memory; lost when it
+/// stops. In durable mode it holds what the log and snapshots hold, and is
+/// reloaded from them at boot.
 ///
 /// A `BTreeMap`, so that anything that walks it does so in one order on every run.
 /// Bounded twice: by its keys ([`KvConfig::keys_max`]) and by the bytes of its
 /// keys and values ([`KvConfig::stored_bytes_max`]).
 #[derive(Clone, Debug)]
-pub(crate) struct Store {
+pub(crate) struct Memory {
     entries: Arc<Mutex<Entries>>,
     keys_max: usize,
     stored_bytes_max: usize,
@@ -37,10 +39,10 @@ struct Entries {
     memo: Option<(u8, Response)>,
 }
 
-impl Store {
-    /// An empty store with the bounds and planted bugs of `config`.
-    pub(crate) fn new(config: &KvConfig) -> Store {
-        Store {
+impl Memory {
+    /// An empty map with the bounds and planted bugs of `config`.
+    pub(crate) fn new(config: &KvConfig) -> Memory {
+        Memory {
             entries: Arc::default(),
             keys_max: config.keys_max,
             stored_bytes_max: config.stored_bytes_max,
@@ -49,13 +51,13 @@ impl Store {
         }
     }
 
-    /// The same store, its GETs read through `host_cache` (a planted bug).
-    pub(crate) fn with_host_cache(mut self, host_cache: HostCache) -> Store {
+    /// The same map, its GETs read through `host_cache` (a planted bug).
+    pub(crate) fn with_host_cache(mut self, host_cache: HostCache) -> Memory {
         self.host_cache = Some(host_cache);
         self
     }
 
-    /// The planted bugs the store was made with.
+    /// The planted bugs the map was made with.
     pub(crate) fn bugs(&self) -> Bugs {
         self.bugs
     }
@@ -81,6 +83,29 @@ impl Store {
     pub(crate) fn contains(&self, key: &Bytes) -> bool {
         let entries = self.lock();
         entries.map.contains_key(key) && !entries.tombstones.contains(key)
+    }
+
+    /// Why a SET of `key` to `value` would be refused, if it would be: a
+    /// durable store asks before it logs the SET.
+    pub(crate) fn check_set(&self, key: &Bytes, value: &Bytes) -> Option<Response> {
+        let entries = self.lock();
+        self.refuse_set(&entries, key, value)
+    }
+
+    /// A copy of every key and value, for a snapshot.
+    pub(crate) fn entries(&self) -> BTreeMap<Bytes, Bytes> {
+        self.lock().map.clone()
+    }
+
+    /// Replaces every key and value with `map` (recovered from disk), which
+    /// may exceed the bounds if they were lowered since it was written: they
+    /// hold for new SETs only.
+    pub(crate) fn replace(&self, map: BTreeMap<Bytes, Bytes>) {
+        let mut entries = self.lock();
+        entries.stored_bytes = map.iter().map(|(key, value)| key.len() + value.len()).sum();
+        entries.map = map;
+        entries.tombstones.clear();
+        entries.memo = None;
     }
 
     fn get(&self, entries: &mut Entries, key: Bytes) -> Response {
@@ -228,8 +253,8 @@ fn stored_bytes_after_set(entries: &Entries, key: &Bytes, value: &Bytes) -> usiz
 mod tests {
     use super::*;
 
-    fn store(keys_max: usize, bugs: Bugs) -> Store {
-        Store::new(&KvConfig {
+    fn memory(keys_max: usize, bugs: Bugs) -> Memory {
+        Memory::new(&KvConfig {
             keys_max,
             bugs,
             ..KvConfig::default()
@@ -257,7 +282,7 @@ mod tests {
 
     #[test]
     fn set_get_delete() {
-        let store = store(10, Bugs::default());
+        let store = memory(10, Bugs::default());
         assert_eq!(store.apply(get("a")), Response::NotFound);
         assert_eq!(store.apply(set("a", "1")), Response::Ok);
         assert_eq!(store.apply(get("a")), Response::Value(Bytes::from("1")));
@@ -270,7 +295,7 @@ mod tests {
 
     #[test]
     fn a_full_store_refuses_new_keys_but_overwrites_old_ones() {
-        let store = store(1, Bugs::default());
+        let store = memory(1, Bugs::default());
         assert_eq!(store.apply(set("a", "1")), Response::Ok);
         assert!(
             matches!(store.apply(set("b", "1")), Response::Error(message)
@@ -282,7 +307,7 @@ mod tests {
     #[test]
     fn a_set_beyond_the_stored_bytes_limit_is_refused_and_stores_nothing() {
         // Keys and values count: "a" + "1234" is 5 bytes, "b" + "12" is 3.
-        let store = Store::new(&KvConfig {
+        let store = Memory::new(&KvConfig {
             stored_bytes_max: 8,
             ..KvConfig::default()
         });
@@ -305,14 +330,14 @@ mod tests {
     #[test]
     fn the_planted_bug_acknowledges_a_set_it_drops() {
         let bugs = Bugs::only("ack_set_without_store").unwrap();
-        let store = store(10, bugs);
+        let store = memory(10, bugs);
         assert_eq!(store.apply(set("a", "1")), Response::Ok);
         assert_eq!(store.apply(get("a")), Response::NotFound);
     }
 
     #[test]
     fn the_planted_tombstone_bug_finds_a_deleted_key_again() {
-        let store = store(10, Bugs::only("delete_hides_only_from_get").unwrap());
+        let store = memory(10, Bugs::only("delete_hides_only_from_get").unwrap());
         assert_eq!(store.apply(set("a", "1")), Response::Ok);
         assert_eq!(store.apply(delete("a")), Response::Ok);
         assert_eq!(store.apply(get("a")), Response::NotFound);
@@ -321,7 +346,7 @@ mod tests {
 
     #[test]
     fn the_planted_memo_bug_answers_for_a_key_with_the_same_checksum() {
-        let store = store(10, Bugs::only("read_memo_weak_key_check").unwrap());
+        let store = memory(10, Bugs::only("read_memo_weak_key_check").unwrap());
         assert_eq!(store.apply(set("c0-k3", "mine")), Response::Ok);
         assert_eq!(
             store.apply(get("c0-k3")),

@@ -14,15 +14,17 @@ pub(crate) type Value = Option<Bytes>;
 /// applied later (its bytes can sit in a clogged link while newer requests
 /// go through on a new connection). So each key holds the set of values it
 /// may have `now`, and the set of values `lurking` in such requests, which
-/// may land at any later moment. A reply from a new incarnation means the
-/// server rebooted and forgot everything, except what lurking requests sent
-/// since its previous incarnation last answered may still write.
+/// may land at any later moment. A reply from a new store means the server
+/// lost everything, except what lurking requests sent since its previous
+/// store last answered may still write. An in-memory server has a new store
+/// at every boot; a durable one only when its disk is lost.
 #[derive(Clone, Debug)]
 pub(crate) struct ServerModel {
     incarnation: Option<u64>,
+    store_id: Option<u64>,
     keys: Vec<KeyModel>,
     /// Writes without a reply since the last reply from this server: the only
-    /// ones that may have reached an incarnation we have not heard from yet.
+    /// ones that may have reached a store we have not heard from yet.
     unconfirmed: Vec<(usize, Value)>,
 }
 
@@ -45,6 +47,15 @@ impl KeyModel {
     }
 }
 
+/// What a reply tells about the server: its incarnation, and whether it
+/// answered from a new store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Seen {
+    pub(crate) incarnation: Incarnation,
+    /// The reply came from another store than the last one: every key was lost.
+    pub(crate) store_lost: bool,
+}
+
 /// What a reply's incarnation tells about the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Incarnation {
@@ -63,27 +74,44 @@ impl ServerModel {
     pub(crate) fn new(keys: usize) -> ServerModel {
         ServerModel {
             incarnation: None,
+            store_id: None,
             keys: vec![KeyModel::absent(); keys],
             unconfirmed: Vec::new(),
         }
     }
 
-    /// Takes in a reply's incarnation; on a reboot, forgets every key.
-    pub(crate) fn observe(&mut self, incarnation: u64) -> Incarnation {
+    /// Takes in a reply's incarnation and store id (`None` when the reply
+    /// carries no data); from a new store, forgets every key.
+    pub(crate) fn observe(&mut self, incarnation: u64, store_id: Option<u64>) -> Seen {
         let seen = match self.incarnation {
             None => Incarnation::First,
             Some(known) if incarnation == known => Incarnation::Same,
             Some(known) if incarnation > known => Incarnation::Rebooted,
-            Some(_) => return Incarnation::Older,
+            Some(_) => {
+                return Seen {
+                    incarnation: Incarnation::Older,
+                    store_lost: false,
+                };
+            }
         };
-        if seen == Incarnation::Rebooted {
+        let store_lost =
+            matches!((self.store_id, store_id), (Some(known), Some(id)) if id != known);
+        if store_lost {
             self.forget_all();
         }
         self.incarnation = Some(incarnation);
-        // A reply: every write still unconfirmed went out on a connection to
-        // this incarnation or an older one.
-        self.unconfirmed.clear();
-        seen
+        if store_id.is_some() {
+            self.store_id = store_id;
+            // A reply from a known store: every write still unconfirmed went
+            // out on a connection to this incarnation or an older one, so to
+            // this store or an older one. From a store not known yet, they
+            // may have reached that store, which may turn out to be new.
+            self.unconfirmed.clear();
+        }
+        Seen {
+            incarnation: seen,
+            store_lost,
+        }
     }
 
     fn forget_all(&mut self) {
@@ -160,7 +188,7 @@ mod tests {
     #[test]
     fn acknowledged_writes_are_exact() {
         let mut model = ServerModel::new(2);
-        assert_eq!(model.observe(1), Incarnation::First);
+        assert_eq!(model.observe(1, Some(1)).incarnation, Incarnation::First);
         assert!(model.read(0, None));
         model.set(0, Bytes::from("a"));
         assert!(model.read(0, value("a")));
@@ -174,10 +202,10 @@ mod tests {
     #[test]
     fn a_lost_write_may_land_now_or_later() {
         let mut model = ServerModel::new(1);
-        model.observe(1);
+        model.observe(1, Some(1));
         model.set(0, Bytes::from("old"));
         model.unknown_write(0, value("lost"));
-        model.observe(1);
+        model.observe(1, Some(1));
         assert!(model.read(0, value("old")), "not applied yet");
         assert!(model.read(0, value("lost")), "applied late");
         model.set(0, Bytes::from("new"));
@@ -188,12 +216,14 @@ mod tests {
     #[test]
     fn a_reboot_forgets_all_but_writes_sent_since_the_last_reply() {
         let mut model = ServerModel::new(2);
-        model.observe(1);
+        model.observe(1, Some(1));
         model.set(0, Bytes::from("kept?"));
         model.unknown_write(1, value("before the reply"));
-        model.observe(1);
+        model.observe(1, Some(1));
         model.unknown_write(0, value("after the reply"));
-        assert_eq!(model.observe(2), Incarnation::Rebooted);
+        let seen = model.observe(2, Some(2));
+        assert_eq!(seen.incarnation, Incarnation::Rebooted);
+        assert!(seen.store_lost);
         assert!(
             !model.read(1, value("before the reply")),
             "died with incarnation 1"
@@ -209,7 +239,7 @@ mod tests {
     #[test]
     fn a_settled_write_may_have_landed_but_lands_no_later() {
         let mut model = ServerModel::new(1);
-        model.observe(1);
+        model.observe(1, Some(1));
         model.set(0, Bytes::from("old"));
         model.unknown_write(0, value("lost"));
         model.set(0, Bytes::from("new"));
@@ -225,8 +255,43 @@ mod tests {
     #[test]
     fn incarnations_never_go_back() {
         let mut model = ServerModel::new(1);
-        model.observe(3);
-        assert_eq!(model.observe(3), Incarnation::Same);
-        assert_eq!(model.observe(2), Incarnation::Older);
+        model.observe(3, Some(3));
+        assert_eq!(model.observe(3, Some(3)).incarnation, Incarnation::Same);
+        assert_eq!(model.observe(2, Some(3)).incarnation, Incarnation::Older);
+    }
+
+    #[test]
+    fn a_reboot_on_the_same_store_keeps_every_key() {
+        // A durable server: its store id outlives its incarnations.
+        let mut model = ServerModel::new(2);
+        model.observe(1, Some(0xd15c));
+        model.set(0, Bytes::from("durable"));
+        model.unknown_write(1, value("maybe"));
+        let seen = model.observe(2, Some(0xd15c));
+        assert_eq!(seen.incarnation, Incarnation::Rebooted);
+        assert!(!seen.store_lost);
+        assert_eq!(
+            model.possible(0),
+            [value("durable")],
+            "an acknowledged SET survives a reboot"
+        );
+        assert!(model.read(1, value("maybe")), "landed before the crash");
+    }
+
+    #[test]
+    fn a_new_store_forgets_every_key_but_writes_sent_since_its_last_known_reply() {
+        let mut model = ServerModel::new(1);
+        model.observe(1, Some(7));
+        model.set(0, Bytes::from("wiped"));
+        model.unknown_write(0, value("sent to the new store?"));
+        let seen = model.observe(2, None);
+        assert!(!seen.store_lost, "a server that does not know its store");
+        let seen = model.observe(2, Some(8));
+        assert!(seen.store_lost);
+        assert!(!model.read(0, value("wiped")));
+        assert!(
+            model.read(0, value("sent to the new store?")),
+            "unconfirmed until a reply from a known store"
+        );
     }
 }

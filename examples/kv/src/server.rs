@@ -21,10 +21,16 @@ type ListenerOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpListener
 type StreamOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpStream;
 
 /// The key-value server: listens on [`ProcessContext::address`], serves each
-/// connection on its own task, keeps its data in memory only.
+/// connection on its own task, keeps its data in memory only or, with
+/// [`KvConfig::durable`], in a write-ahead log and snapshots under the root of
+/// its storage provider.
 ///
-/// Build a fresh instance for every boot: a reboot loses every key, and every
-/// reply carries [`ProcessContext::incarnation`] so clients can tell.
+/// Build a fresh instance for every boot. Every reply carries
+/// [`ProcessContext::incarnation`] and a store id, so clients can tell a
+/// reboot and a lost store apart: in memory mode a reboot loses every key and
+/// the store id is the incarnation; in durable mode an acknowledged write
+/// survives crashes and power losses, and the store id changes only when the
+/// data directory is lost.
 ///
 /// On [`ProcessContext::shutdown`] it stops accepting, answers the requests
 /// its connections have already read, closes them, and returns from `run`
@@ -91,7 +97,7 @@ impl Process for KvServer {
         });
         let connections_max = self.config.connections_max.min(u32::MAX as usize);
         let connections = Arc::new(Semaphore::new(connections_max));
-        let store = Store::new(&self.config);
+        let store = Store::open(&self.config, &ctx).await;
         self.accept_until_shutdown(&ctx, &listener, &connections, &store)
             .await;
         drop(listener);
@@ -107,7 +113,7 @@ impl KvServer {
         ctx: &ProcessContext<P>,
         listener: &ListenerOf<P>,
         connections: &Arc<Semaphore>,
-        store: &Store,
+        store: &Store<P>,
     ) {
         // Ends with the shutdown signal.
         loop {
@@ -149,7 +155,11 @@ impl KvServer {
     /// The store as a connection sees it: under the planted bug
     /// `cache_survives_reboot`, reading through a cache in the host's memory
     /// (the simulation's shared state; none outside a simulation).
-    fn connection_store<P: Providers>(&self, ctx: &ProcessContext<P>, store: &Store) -> Store {
+    fn connection_store<P: Providers>(
+        &self,
+        ctx: &ProcessContext<P>,
+        store: &Store<P>,
+    ) -> Store<P> {
         let store = store.clone();
         if !self.config.bugs.cache_survives_reboot {
             return store;
@@ -168,7 +178,7 @@ impl KvServer {
         stream: StreamOf<P>,
         peer: SocketAddr,
         connections: &Arc<Semaphore>,
-        store: &Store,
+        store: &Store<P>,
     ) {
         let Ok(permit) = connections.clone().try_acquire_owned() else {
             tracing::warn!(%peer, limit = self.config.connections_max, "too many connections, closing the new one");

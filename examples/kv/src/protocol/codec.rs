@@ -16,6 +16,7 @@ const TAG_VALUE: u8 = 0x81;
 const TAG_NOT_FOUND: u8 = 0x82;
 const TAG_OK: u8 = 0x83;
 const TAG_ERROR: u8 = 0x84;
+const TAG_UNAVAILABLE: u8 = 0x85;
 
 /// The server's end: decodes [`Request`]s, encodes [`Reply`]s.
 ///
@@ -43,7 +44,7 @@ pub struct ServerCodec;
 /// use kv::protocol::{ClientCodec, Reply, Response, ServerCodec};
 /// use tokio_util::codec::{Decoder, Encoder};
 ///
-/// let reply = Reply { incarnation: 3, response: Response::NotFound };
+/// let reply = Reply { incarnation: 3, store_id: 3, response: Response::NotFound };
 /// let mut wire = BytesMut::new();
 /// ServerCodec.encode(reply.clone(), &mut wire).unwrap();
 /// assert_eq!(ClientCodec.decode(&mut wire).unwrap(), Some(reply));
@@ -70,9 +71,10 @@ impl Encoder<Reply> for ServerCodec {
 
     fn encode(&mut self, reply: Reply, dst: &mut BytesMut) -> Result<(), ProtocolError> {
         reply.response.validate()?;
-        let body_bytes = 8 + 1 + response_field_bytes(&reply.response);
+        let body_bytes = 8 + 8 + 1 + response_field_bytes(&reply.response);
         reserve_frame(dst, body_bytes);
         dst.put_u64(reply.incarnation);
+        dst.put_u64(reply.store_id);
         match &reply.response {
             Response::Value(value) => {
                 dst.put_u8(TAG_VALUE);
@@ -82,6 +84,10 @@ impl Encoder<Reply> for ServerCodec {
             Response::Ok => dst.put_u8(TAG_OK),
             Response::Error(message) => {
                 dst.put_u8(TAG_ERROR);
+                put_short(dst, message.as_bytes());
+            }
+            Response::Unavailable(message) => {
+                dst.put_u8(TAG_UNAVAILABLE);
                 put_short(dst, message.as_bytes());
             }
         }
@@ -185,16 +191,19 @@ fn parse_request(body: Bytes) -> Result<Request, ProtocolError> {
 fn parse_reply(body: Bytes) -> Result<Reply, ProtocolError> {
     let mut body = Body { bytes: body };
     let incarnation = body.u64("incarnation")?;
+    let store_id = body.u64("store id")?;
     let response = match body.u8("response tag")? {
         TAG_VALUE => Response::Value(body.value()?),
         TAG_NOT_FOUND => Response::NotFound,
         TAG_OK => Response::Ok,
         TAG_ERROR => Response::Error(body.message()?),
+        TAG_UNAVAILABLE => Response::Unavailable(body.message()?),
         tag => return Err(ProtocolError::UnknownTag { tag }),
     };
     body.finish()?;
     Ok(Reply {
         incarnation,
+        store_id,
         response,
     })
 }
@@ -301,7 +310,7 @@ fn response_field_bytes(response: &Response) -> usize {
     match response {
         Response::Value(value) => 4 + value.len(),
         Response::NotFound | Response::Ok => 0,
-        Response::Error(message) => 2 + message.len(),
+        Response::Error(message) | Response::Unavailable(message) => 2 + message.len(),
     }
 }
 

@@ -43,15 +43,28 @@ fn replies() -> Vec<Reply> {
         Response::Ok,
         Response::Error("store is full: ünïcode".to_string()),
         Response::Error("x".repeat(MESSAGE_BYTES_MAX)),
+        Response::Unavailable("log sync failed: input/output error".to_string()),
+        Response::Unavailable("y".repeat(MESSAGE_BYTES_MAX)),
     ];
     responses
         .into_iter()
         .enumerate()
         .map(|(index, response)| Reply {
             incarnation: [1, 2, u64::MAX][index % 3],
+            store_id: [0x5eed, 0, u64::MAX, 1][index % 4],
             response,
         })
         .collect()
+}
+
+/// The start of a reply body: incarnation 1, store id 1.
+const REPLY_HEADER: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1];
+
+/// A reply body: [`REPLY_HEADER`], then `rest`.
+fn reply_body(rest: &[u8]) -> Vec<u8> {
+    let mut body = REPLY_HEADER.to_vec();
+    body.extend_from_slice(rest);
+    body
 }
 
 fn encode_request(request: Request) -> BytesMut {
@@ -182,15 +195,17 @@ fn truncated_request_fields_are_named() {
 
 #[test]
 fn truncated_reply_fields_are_named() {
-    let cases: [(&[u8], &str); 5] = [
-        (&[0, 0, 0], "incarnation"),
-        (&[0, 0, 0, 0, 0, 0, 0, 1], "response tag"),
-        (&[0, 0, 0, 0, 0, 0, 0, 1, 0x81, 0, 0], "value length"),
-        (&[0, 0, 0, 0, 0, 0, 0, 1, 0x84, 0], "message length"),
-        (&[0, 0, 0, 0, 0, 0, 0, 1, 0x84, 0, 4, b'o', b'o'], "message"),
+    let cases = [
+        (vec![0, 0, 0], "incarnation"),
+        (REPLY_HEADER[..11].to_vec(), "store id"),
+        (reply_body(&[]), "response tag"),
+        (reply_body(&[0x81, 0, 0]), "value length"),
+        (reply_body(&[0x84, 0]), "message length"),
+        (reply_body(&[0x84, 0, 4, b'o', b'o']), "message"),
+        (reply_body(&[0x85, 0, 3, b'e']), "message"),
     ];
     for (body, field) in cases {
-        let error = ClientCodec.decode(&mut frame(body)).unwrap_err();
+        let error = ClientCodec.decode(&mut frame(&body)).unwrap_err();
         assert!(
             matches!(error, ProtocolError::Truncated { field: got, .. } if got == field),
             "{body:?}: {error}"
@@ -211,7 +226,7 @@ fn unknown_tags_are_errors_and_each_side_refuses_the_others() {
     });
     assert!(ClientCodec.decode(&mut wire).is_err());
     let error = ClientCodec
-        .decode(&mut frame(&[0, 0, 0, 0, 0, 0, 0, 1, TAG_GET_RAW]))
+        .decode(&mut frame(&reply_body(&[TAG_GET_RAW])))
         .unwrap_err();
     assert!(matches!(error, ProtocolError::UnknownTag { tag: 0x01 }));
 }
@@ -236,20 +251,23 @@ fn lengths_over_the_limits_are_refused_by_their_announcement() {
     );
 
     let long_message = (MESSAGE_BYTES_MAX as u16 + 1).to_be_bytes();
-    let mut body = vec![0, 0, 0, 0, 0, 0, 0, 1, 0x84];
-    body.extend_from_slice(&long_message);
-    let error = ClientCodec.decode(&mut frame(&body)).unwrap_err();
-    assert!(
-        matches!(error, ProtocolError::MessageTooLong { .. }),
-        "{error}"
-    );
+    for tag in [0x84, 0x85] {
+        let body = reply_body(&[tag, long_message[0], long_message[1]]);
+        let error = ClientCodec.decode(&mut frame(&body)).unwrap_err();
+        assert!(
+            matches!(error, ProtocolError::MessageTooLong { .. }),
+            "{error}"
+        );
+    }
 }
 
 #[test]
 fn an_error_message_must_be_utf8() {
-    let body = [0, 0, 0, 0, 0, 0, 0, 1, 0x84, 0, 2, 0xc3, 0x28];
-    let error = ClientCodec.decode(&mut frame(&body)).unwrap_err();
-    assert!(matches!(error, ProtocolError::InvalidUtf8(_)), "{error}");
+    for tag in [0x84, 0x85] {
+        let body = reply_body(&[tag, 0, 2, 0xc3, 0x28]);
+        let error = ClientCodec.decode(&mut frame(&body)).unwrap_err();
+        assert!(matches!(error, ProtocolError::InvalidUtf8(_)), "{error}");
+    }
 }
 
 #[test]
@@ -262,7 +280,7 @@ fn trailing_bytes_are_an_error() {
         "{error}"
     );
     let error = ClientCodec
-        .decode(&mut frame(&[0, 0, 0, 0, 0, 0, 0, 1, 0x83, 0]))
+        .decode(&mut frame(&reply_body(&[0x83, 0])))
         .unwrap_err();
     assert!(
         matches!(error, ProtocolError::TrailingBytes { count: 1 }),
@@ -315,14 +333,20 @@ fn encoders_refuse_messages_over_the_limits_and_write_nothing() {
         ClientCodec.encode(too_long_value, &mut wire),
         Err(ProtocolError::ValueTooLong { .. })
     ));
-    let too_long_message = Reply {
-        incarnation: 1,
-        response: Response::Error("x".repeat(MESSAGE_BYTES_MAX + 1)),
-    };
-    assert!(matches!(
-        ServerCodec.encode(too_long_message, &mut wire),
-        Err(ProtocolError::MessageTooLong { .. })
-    ));
+    for response in [
+        Response::Error("x".repeat(MESSAGE_BYTES_MAX + 1)),
+        Response::Unavailable("x".repeat(MESSAGE_BYTES_MAX + 1)),
+    ] {
+        let too_long_message = Reply {
+            incarnation: 1,
+            store_id: 1,
+            response,
+        };
+        assert!(matches!(
+            ServerCodec.encode(too_long_message, &mut wire),
+            Err(ProtocolError::MessageTooLong { .. })
+        ));
+    }
     assert!(wire.is_empty());
 }
 

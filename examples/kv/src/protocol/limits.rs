@@ -16,11 +16,12 @@ pub const LENGTH_PREFIX_BYTES: usize = 4;
 /// the largest key and value, the largest message of either direction.
 pub const FRAME_BYTES_MAX: usize = 1 + 2 + KEY_BYTES_MAX + 4 + VALUE_BYTES_MAX;
 
-/// The largest reply body: incarnation, tag, the largest value.
-const REPLY_BYTES_MAX: usize = 8 + 1 + 4 + VALUE_BYTES_MAX;
+/// The largest reply body: incarnation, store id, tag, the largest value.
+const REPLY_BYTES_MAX: usize = 8 + 8 + 1 + 4 + VALUE_BYTES_MAX;
 
-/// The largest error reply body: incarnation, tag, the largest message.
-const ERROR_REPLY_BYTES_MAX: usize = 8 + 1 + 2 + MESSAGE_BYTES_MAX;
+/// The largest error or unavailable reply body: incarnation, store id, tag,
+/// the largest message.
+const ERROR_REPLY_BYTES_MAX: usize = 8 + 8 + 1 + 2 + MESSAGE_BYTES_MAX;
 
 const _: () = assert!(REPLY_BYTES_MAX <= FRAME_BYTES_MAX);
 const _: () = assert!(ERROR_REPLY_BYTES_MAX <= FRAME_BYTES_MAX);

@@ -66,23 +66,26 @@ pub enum Response {
     NotFound,
     /// The change is done (SET, DELETE of a present key).
     Ok,
-    /// The request was refused; the message says why.
+    /// The request was refused; the message says why. Nothing was changed.
     Error(String),
+    /// The server could not reach its data (a durable server whose storage
+    /// failed, until it has recovered); the message says why. A SET or DELETE
+    /// answered so may or may not have been applied, and a later recovery
+    /// decides which.
+    Unavailable(String),
 }
 
 impl Response {
     /// An error response, its message cut to [`MESSAGE_BYTES_MAX`] bytes at a
     /// character boundary.
     pub fn error(message: impl Into<String>) -> Response {
-        let mut message = message.into();
-        if message.len() > MESSAGE_BYTES_MAX {
-            let mut end = MESSAGE_BYTES_MAX;
-            while !message.is_char_boundary(end) {
-                end -= 1;
-            }
-            message.truncate(end);
-        }
-        Response::Error(message)
+        Response::Error(fit_message(message.into()))
+    }
+
+    /// An unavailable response, its message cut to [`MESSAGE_BYTES_MAX`] bytes
+    /// at a character boundary.
+    pub fn unavailable(message: impl Into<String>) -> Response {
+        Response::Unavailable(fit_message(message.into()))
     }
 
     /// Checks the response against the protocol's limits.
@@ -93,23 +96,52 @@ impl Response {
     pub fn validate(&self) -> Result<(), ProtocolError> {
         match self {
             Response::Value(value) => check_value(value),
-            Response::Error(message) if message.len() > MESSAGE_BYTES_MAX => {
+            Response::Error(message) | Response::Unavailable(message)
+                if message.len() > MESSAGE_BYTES_MAX =>
+            {
                 Err(ProtocolError::MessageTooLong {
                     length: message.len(),
                     max: MESSAGE_BYTES_MAX,
                 })
             }
-            Response::Error(_) | Response::NotFound | Response::Ok => Ok(()),
+            Response::Error(_) | Response::Unavailable(_) | Response::NotFound | Response::Ok => {
+                Ok(())
+            }
         }
     }
 }
 
-/// A response with the incarnation of the server that sent it: a client that
-/// sees the incarnation change knows the server rebooted and forgot its data.
+/// `message` cut to [`MESSAGE_BYTES_MAX`] bytes at a character boundary.
+fn fit_message(mut message: String) -> String {
+    if message.len() > MESSAGE_BYTES_MAX {
+        let mut end = MESSAGE_BYTES_MAX;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+    }
+    message
+}
+
+/// The store id of a reply whose server does not know its store yet (a
+/// durable server that could not read its data directory): only
+/// [`Response::Unavailable`] carries it.
+pub const STORE_ID_UNKNOWN: u64 = 0;
+
+/// A response with the incarnation of the server that sent it and the id of
+/// the store it answered from.
+///
+/// A client that sees the incarnation change knows the server rebooted; one
+/// that sees the store id change knows the server lost its data: an in-memory
+/// server gets a new store at every boot (its store id is its incarnation), a
+/// durable one only when its data directory was lost (wiped).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reply {
     /// How many times the server had booted when it answered (1 for its first life).
     pub incarnation: u64,
+    /// The store the server answered from, never [`STORE_ID_UNKNOWN`] in a
+    /// reply that carries data.
+    pub store_id: u64,
     /// The answer.
     pub response: Response,
 }
@@ -142,12 +174,15 @@ mod tests {
     fn error_messages_are_cut_at_a_char_boundary() {
         // 'é' is two bytes, so an odd limit falls inside one.
         let long = "é".repeat(MESSAGE_BYTES_MAX);
-        let Response::Error(message) = Response::error(long) else {
+        let Response::Error(message) = Response::error(long.clone()) else {
             unreachable!("Response::error makes an error");
         };
         assert!(message.len() <= MESSAGE_BYTES_MAX);
         assert!(message.len() >= MESSAGE_BYTES_MAX - 1);
-        assert!(Response::Error(message).validate().is_ok());
+        assert!(Response::Error(message.clone()).validate().is_ok());
+        let unavailable = Response::unavailable(long);
+        assert_eq!(unavailable, Response::Unavailable(message));
+        assert!(unavailable.validate().is_ok());
     }
 
     #[test]

@@ -11,11 +11,13 @@
 //!          | 0x02 key value                   SET
 //!          | 0x03 key                         DELETE
 //!
-//! reply    = incarnation:u64 response         the server's boot count
+//! reply    = incarnation:u64 store_id:u64 response
+//!                                             its boot count, its store
 //! response = 0x81 value                       Value
 //!          | 0x82                             NotFound
 //!          | 0x83                             Ok
 //!          | 0x84 message                     Error
+//!          | 0x85 message                     Unavailable
 //!
 //! key      = length:u16 bytes                 0 ..= KEY_BYTES_MAX bytes
 //! value    = length:u32 bytes                 0 ..= VALUE_BYTES_MAX bytes
@@ -41,4 +43,4 @@ pub use error::ProtocolError;
 pub use limits::{
     FRAME_BYTES_MAX, KEY_BYTES_MAX, LENGTH_PREFIX_BYTES, MESSAGE_BYTES_MAX, VALUE_BYTES_MAX,
 };
-pub use message::{Reply, Request, Response};
+pub use message::{Reply, Request, Response, STORE_ID_UNKNOWN};

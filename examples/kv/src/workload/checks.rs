@@ -9,8 +9,9 @@ use bytes::Bytes;
 use tidepool::providers::SimProviders;
 use tidepool::time::Instant;
 
+use super::kv_workload::is_written_value;
 use crate::model::{Incarnation, ServerModel, Value};
-use crate::protocol::Response;
+use crate::protocol::{Response, STORE_ID_UNKNOWN};
 use crate::{ClientError, KvClient, Reply};
 
 /// Shared-state key under which workloads publish the highest incarnation
@@ -65,20 +66,31 @@ impl Server {
         });
     }
 
-    /// Checks a reply's incarnation and that it is no refusal; `None` when
-    /// there was no reply.
+    /// Checks a reply's incarnation and store, and that it is no refusal;
+    /// `None` when there was no reply, or when the server could not reach its
+    /// data (`Unavailable`).
     pub(super) fn take_reply(&mut self, result: Result<Reply, ClientError>) -> Option<Response> {
         tidepool::assert_sometimes!(result.is_err(), "a request failed by a fault");
         let reply = result.ok()?;
-        let seen = self.model.observe(reply.incarnation);
+        let store_id = (reply.store_id != STORE_ID_UNKNOWN).then_some(reply.store_id);
+        let unavailable = matches!(reply.response, Response::Unavailable(_));
         tidepool::assert_always!(
-            seen != Incarnation::Older,
+            store_id.is_some() || unavailable,
+            "a reply with data names its store",
+            server = %self.address,
+            response = reply.response
+        );
+        let seen = self.model.observe(reply.incarnation, store_id);
+        tidepool::assert_always!(
+            seen.incarnation != Incarnation::Older,
             "a server's incarnation never goes back",
             server = %self.address,
             incarnation = reply.incarnation
         );
-        tidepool::assert_sometimes!(seen == Incarnation::Rebooted, "a client notices a reboot");
-        if matches!(seen, Incarnation::First | Incarnation::Rebooted) {
+        let rebooted = seen.incarnation == Incarnation::Rebooted;
+        tidepool::assert_sometimes!(rebooted, "a client notices a reboot");
+        tidepool::assert_sometimes!(seen.store_lost, "a client notices a lost store");
+        if matches!(seen.incarnation, Incarnation::First | Incarnation::Rebooted) {
             let (address, incarnation) = (self.address, reply.incarnation);
             tidepool::SharedState.update::<BTreeMap<SocketAddr, u64>, _>(
                 INCARNATIONS_SEEN,
@@ -94,7 +106,7 @@ impl Server {
             server = %self.address,
             response = reply.response
         );
-        Some(reply.response)
+        (!unavailable).then_some(reply.response)
     }
 
     pub(super) fn check_get(&mut self, key: usize, response: &Response, final_read: bool) {
@@ -107,10 +119,19 @@ impl Server {
         let got = match response {
             Response::Value(value) => Some(value.clone()),
             Response::NotFound => None,
-            Response::Ok | Response::Error(_) => return,
+            Response::Ok | Response::Error(_) | Response::Unavailable(_) => return,
         };
         tidepool::assert_sometimes!(got.is_some(), "a read finds a present key");
         tidepool::assert_sometimes!(got.is_none(), "a read finds a missing key");
+        // Before the model: a value no client wrote (torn, or read from the
+        // wrong place) is a symptom of its own.
+        tidepool::assert_always!(
+            got.as_ref().is_none_or(|value| is_written_value(value)),
+            "a read returns a value a client wrote",
+            server = %self.address,
+            key = key,
+            got = got
+        );
         let possible = self.model.possible(key);
         let allowed = self.model.read(key, got.clone());
         if final_read {
@@ -135,7 +156,7 @@ impl Server {
     }
 
     pub(super) fn on_set(&mut self, key: usize, value: Bytes, result: Result<Reply, ClientError>) {
-        let may_have_applied = result.as_ref().is_err_and(ClientError::may_have_applied);
+        let may_have_applied = may_have_applied(&result);
         let Some(response) = self.take_reply(result) else {
             if may_have_applied {
                 self.model.unknown_write(key, Some(value));
@@ -154,7 +175,7 @@ impl Server {
     }
 
     pub(super) fn on_delete(&mut self, key: usize, result: Result<Reply, ClientError>) {
-        let may_have_applied = result.as_ref().is_err_and(ClientError::may_have_applied);
+        let may_have_applied = may_have_applied(&result);
         let Some(response) = self.take_reply(result) else {
             if may_have_applied {
                 self.model.unknown_write(key, None);
@@ -170,7 +191,7 @@ impl Server {
         let was_present = match response {
             Response::Ok => true,
             Response::NotFound => false,
-            Response::Value(_) | Response::Error(_) => return,
+            Response::Value(_) | Response::Error(_) | Response::Unavailable(_) => return,
         };
         tidepool::assert_sometimes!(was_present, "a delete removes a present key");
         let possible = self.model.possible(key);
@@ -183,5 +204,15 @@ impl Server {
             was_present = was_present,
             possible = possible
         );
+    }
+}
+
+/// Whether a write that was not acknowledged may have been applied anyway:
+/// it got no reply once it may have left, or the server answered that it
+/// could not reach its data (its storage failed mid-write).
+pub(super) fn may_have_applied(result: &Result<Reply, ClientError>) -> bool {
+    match result {
+        Ok(reply) => matches!(reply.response, Response::Unavailable(_)),
+        Err(error) => error.may_have_applied(),
     }
 }

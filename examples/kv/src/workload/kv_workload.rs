@@ -8,7 +8,7 @@ use bytes::Bytes;
 use tidepool::providers::Providers;
 use tidepool::{BoxError, Workload, WorkloadContext};
 
-use super::checks::Server;
+use super::checks::{Server, may_have_applied};
 use crate::{ClientError, KvClient, KvWorkloadConfig, Reply};
 
 /// The tutorial's workload: random GETs, SETs and DELETEs against every
@@ -167,7 +167,7 @@ impl KvWorkload {
         let timed_out = matches!(result, Err(ClientError::Timeout { .. }));
         tidepool::assert_sometimes!(timed_out, "a request times out");
         let replied = result.is_ok();
-        let lost = result.as_ref().is_err_and(ClientError::may_have_applied);
+        let lost = may_have_applied(&result);
         match op {
             Operation::Get => {
                 if let Some(response) = target.take_reply(result) {
@@ -209,24 +209,27 @@ impl KvWorkload {
             match result {
                 Ok(reply) => {
                     let target = &mut self.servers[server];
+                    let answer = format!("the server answered {:?}", reply.response);
                     if let Some(response) = target.take_reply(Ok(reply)) {
                         target.check_get(key, &response, true);
+                        target.settle_lurking(sent_at, self.config.delivery_max);
+                        return Ok(());
                     }
-                    target.settle_lurking(sent_at, self.config.delivery_max);
-                    return Ok(());
+                    // Unavailable: the server cannot reach its data yet.
+                    last_error = Some(answer);
                 }
-                Err(error) => last_error = Some(error),
+                Err(error) => last_error = Some(error.to_string()),
             }
             ctx.providers().sleep(self.config.check_retry_delay).await;
         }
         let address = self.servers[server].address;
         let attempts = self.config.check_attempts_max;
-        let why = last_error.map_or_else(|| "no attempt".to_string(), |error| error.to_string());
+        let why = last_error.unwrap_or_else(|| "no attempt".to_string());
         Err(format!("kv workload: {address} gave no reply to a final GET {name:?} in {attempts} attempts: {why}").into())
     }
 
     /// A value never written before by this instance: its client id, its
-    /// operation count, and random letters.
+    /// operation count, and random letters (see [`is_written_value`]).
     fn random_value(&self, ctx: &WorkloadContext) -> Bytes {
         let letters = ctx.random_below(self.config.value_letters_max as u64 + 1) as usize;
         let mut value = format!("c{}-{}-", ctx.client_id(), self.performed).into_bytes();
@@ -252,6 +255,7 @@ fn log_operation(
             ?key,
             ?value,
             incarnation = reply.incarnation,
+            store_id = reply.store_id,
             response = ?reply.response,
             "kv operation"
         ),
@@ -265,5 +269,38 @@ fn log_operation(
             may_have_applied = error.may_have_applied(),
             "kv operation failed"
         ),
+    }
+}
+
+/// Whether `value` has the shape of a value some instance wrote:
+/// `c{client id}-{operation count}-{lowercase letters}`. A torn write, or bytes
+/// read from the wrong place, almost never has it.
+pub(super) fn is_written_value(value: &[u8]) -> bool {
+    let Some(rest) = value.strip_prefix(b"c") else {
+        return false;
+    };
+    let mut fields = rest.splitn(3, |&byte| byte == b'-');
+    let (Some(client), Some(count), Some(letters)) = (fields.next(), fields.next(), fields.next())
+    else {
+        return false;
+    };
+    let number = |field: &[u8]| !field.is_empty() && field.iter().all(u8::is_ascii_digit);
+    number(client) && number(count) && letters.iter().all(u8::is_ascii_lowercase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_values_have_their_shape_and_torn_ones_do_not() {
+        assert!(is_written_value(b"c0-17-"));
+        assert!(is_written_value(b"c12-3-abcxyz"));
+        assert!(!is_written_value(b"c12-3-abc\0\0"), "a torn tail of zeros");
+        assert!(!is_written_value(b"c-3-abc"));
+        assert!(!is_written_value(b"c1--abc"));
+        assert!(!is_written_value(b"c1-3"));
+        assert!(!is_written_value(b""));
+        assert!(!is_written_value(b"x1-3-abc"));
     }
 }
