@@ -6,6 +6,7 @@
 //! - [`sim`]: the deterministic world (executor, clock, RNG, network, trace).
 //! - [`providers`]: what a process uses instead of the OS, with a simulated and
 //!   a tokio implementation.
+//! - [`prelude`]: what a simulation needs, in one import.
 #![warn(missing_docs, unreachable_pub)]
 
 #[doc(hidden)]
@@ -14,6 +15,7 @@ pub mod assertions;
 pub mod buggify;
 pub mod cli;
 pub mod logging;
+pub mod prelude;
 pub mod providers;
 pub mod runner;
 pub mod sim;

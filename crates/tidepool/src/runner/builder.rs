@@ -15,10 +15,12 @@ use super::campaign;
 use super::chaos::Injector;
 use super::config::ConfigError;
 use super::final_check::{self, FinalCheck};
-use super::process::{Process, ProcessFactory, erase};
+use super::process::{Process, ProcessContext, ProcessFactory, erase};
 use super::report::SimulationReport;
 use super::state::StateView;
 use super::workload::{DynWorkload, Workload, WorkloadContext, WorkloadFactory};
+use crate::assertions::AssertionSite;
+use crate::providers::SimProviders;
 use crate::sim::{NetworkConfig, StorageConfig};
 
 /// Iterations of a campaign when neither `iterations` nor `seeds` is given.
@@ -88,6 +90,9 @@ pub(crate) struct WorkloadPlan {
     pub(crate) factory: WorkloadFactory,
 }
 
+/// Which assertion sites a simulation's coverage covers.
+pub(crate) type CoverageScope = Arc<dyn Fn(&AssertionSite) -> bool + Send + Sync>;
+
 /// An invariant: a named check over the shared state.
 pub(crate) type Invariant = Arc<dyn Fn(&StateView<'_>) -> Result<(), String> + Send + Sync>;
 
@@ -112,6 +117,7 @@ pub(crate) struct Plan {
     pub(crate) workloads: Vec<WorkloadPlan>,
     pub(crate) invariants: Vec<(String, Invariant)>,
     pub(crate) final_checks: Vec<(String, FinalCheck)>,
+    pub(crate) coverage_scope: Option<CoverageScope>,
     pub(crate) network: NetworkChoice,
     pub(crate) storage: StorageConfig,
     pub(crate) chaos_duration: Option<Duration>,
@@ -180,6 +186,7 @@ pub struct SimulationBuilder {
     workloads: Vec<WorkloadPlan>,
     invariants: Vec<(String, Invariant)>,
     final_checks: Vec<(String, FinalCheck)>,
+    coverage_scope: Option<CoverageScope>,
     network: NetworkChoice,
     storage: StorageConfig,
     chaos_duration: Option<Duration>,
@@ -205,6 +212,7 @@ impl SimulationBuilder {
             workloads: Vec::new(),
             invariants: Vec::new(),
             final_checks: Vec::new(),
+            coverage_scope: None,
             network: NetworkChoice::Fixed(Box::new(NetworkConfig::fault_free())),
             storage: StorageConfig::fault_free(),
             chaos_duration: None,
@@ -250,6 +258,43 @@ impl SimulationBuilder {
             name: group.into(),
             count: count.into(),
             factory: erase(factory),
+        });
+        self
+    }
+
+    /// Adds one process, `{name}-1` in a group `name`, whose body is an async
+    /// closure called afresh at every boot: for quick experiments, where a type
+    /// implementing [`Process`] would be ceremony. Its context is a
+    /// simulation's, so production code belongs in a [`Process`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tidepool::{SimulationBuilder, Workload, WorkloadContext, BoxError};
+    /// # struct Nothing;
+    /// # impl Workload for Nothing {
+    /// #     async fn run(&mut self, _: &WorkloadContext) -> Result<(), BoxError> { Ok(()) }
+    /// # }
+    /// let report = SimulationBuilder::new("quick")
+    ///     .process("idle", |ctx| async move {
+    ///         ctx.shutdown().requested().await;
+    ///         Ok(())
+    ///     })
+    ///     .workload(|_| Nothing)
+    ///     .iterations(2)
+    ///     .run_test();
+    /// assert_eq!(report.passed, 2);
+    /// ```
+    pub fn process<F, Fut>(mut self, name: impl Into<String>, body: F) -> SimulationBuilder
+    where
+        F: Fn(ProcessContext<SimProviders>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), BoxError>> + 'static,
+    {
+        let factory: ProcessFactory = Arc::new(move |ctx| Box::pin(body(ctx)));
+        self.groups.push(GroupPlan {
+            name: name.into(),
+            count: ProcessCount::from(1),
+            factory,
         });
         self
     }
@@ -338,6 +383,27 @@ impl SimulationBuilder {
         self
     }
 
+    /// Limits the assertion table, and so `--strict-coverage`, to the sites
+    /// `in_scope` keeps: a site the simulation cannot reach in this variant
+    /// (a planted bug's, another simulation's in the same binary) is then no
+    /// coverage gap. A site outside the scope that a run does evaluate still
+    /// gets its row, so its failures show. Default: every site linked in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tidepool::SimulationBuilder;
+    /// let builder = SimulationBuilder::new("kv")
+    ///     .coverage_scope(|site| !site.file.contains("/bugs/"));
+    /// ```
+    pub fn coverage_scope<F>(mut self, in_scope: F) -> SimulationBuilder
+    where
+        F: Fn(&AssertionSite) -> bool + Send + Sync + 'static,
+    {
+        self.coverage_scope = Some(Arc::new(in_scope));
+        self
+    }
+
     /// Runs the campaign inside a `#[test]`: returns the report when every
     /// iteration passed, and panics otherwise, with the whole report (each
     /// failure with the command that replays it) as the message.
@@ -373,6 +439,7 @@ impl SimulationBuilder {
             workloads: self.workloads,
             invariants: self.invariants,
             final_checks: self.final_checks,
+            coverage_scope: self.coverage_scope,
             network: self.network,
             storage: self.storage,
             chaos_duration: self.chaos_duration,

@@ -474,7 +474,10 @@ fn empty_report(
         faults: Default::default(),
         failures: Vec::new(),
         stopped_early: None,
-        assertions: AssertionTable::new(),
+        assertions: match &plan.coverage_scope {
+            Some(in_scope) => AssertionTable::scoped(|site| in_scope(site)),
+            None => AssertionTable::new(),
+        },
         strict_coverage: options.strict_coverage,
     }
 }
