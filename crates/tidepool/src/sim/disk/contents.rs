@@ -2,6 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use super::sectors::SectorSet;
+
 /// The contents of one file: the volatile view every read sees, the durable
 /// image a power loss falls back to, and which sectors differ between them.
 #[derive(Clone, Debug, Default)]
@@ -11,7 +13,7 @@ pub(crate) struct Contents {
     /// What survived the last successful sync.
     durable: Vec<u8>,
     /// Sectors written since the last sync, which the next sync makes durable.
-    unsynced: BTreeSet<u64>,
+    unsynced: SectorSet,
     /// Sectors whose writes a failed sync dropped: still readable, lost at the
     /// next power loss whatever later syncs do (Linux marks them clean).
     doomed: BTreeSet<u64>,
@@ -29,9 +31,15 @@ impl Contents {
         if start >= end {
             return;
         }
-        for index in start / sector..=(end - 1) / sector {
-            self.doomed.remove(&index);
+        let sectors = start / sector..=(end - 1) / sector;
+        for index in sectors.clone() {
             self.unsynced.insert(index);
+        }
+        // Rare: only a failed sync dooms sectors; a rewrite saves them.
+        if !self.doomed.is_empty() {
+            for index in sectors {
+                self.doomed.remove(&index);
+            }
         }
     }
 
@@ -73,7 +81,7 @@ impl Contents {
     pub(crate) fn sync(&mut self, sector: u64) {
         let len = self.data.len();
         self.durable.resize(len, 0);
-        for &index in &self.unsynced {
+        for index in self.unsynced.iter() {
             let start = (index * sector) as usize;
             if start >= len {
                 continue;
@@ -87,8 +95,8 @@ impl Contents {
 
     /// A failed sync: what it was to persist is dropped from the way to disk.
     pub(crate) fn sync_failed(&mut self) {
-        let unsynced = std::mem::take(&mut self.unsynced);
-        self.doomed.extend(unsynced);
+        self.doomed.extend(self.unsynced.iter());
+        self.unsynced.clear();
     }
 
     /// Whether a power loss could change what reads see.
@@ -110,7 +118,7 @@ impl Contents {
         };
         let mut image = std::mem::take(&mut self.durable);
         image.resize(len, 0);
-        for &index in &self.unsynced {
+        for &index in self.unsynced.sorted() {
             let start = (index * sector) as usize;
             let end = (start + sector as usize).min(len).min(self.data.len());
             if start < end && keep_new() {

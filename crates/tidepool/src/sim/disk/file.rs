@@ -45,9 +45,14 @@ fn logged<T>(result: io::Result<T>, call: &str, path: &str) -> io::Result<T> {
 
 /// Waits for the latency of a `call` on `host`'s disk.
 async fn delay(host: u32, call: Call) {
-    let nanos = with_world("storage", |world| world.disk_delay(host, call));
-    if nanos > 0 {
-        crate::sim::sleep(std::time::Duration::from_nanos(nanos)).await;
+    // One borrow of the world for the draw and the clock: this runs on every
+    // storage call.
+    let deadline = with_world("storage", |world| {
+        let nanos = world.disk_delay(host, call);
+        (nanos > 0).then(|| world.now() + std::time::Duration::from_nanos(nanos))
+    });
+    if let Some(deadline) = deadline {
+        crate::sim::sleep_until(deadline).await;
     }
 }
 

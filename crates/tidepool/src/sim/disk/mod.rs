@@ -21,6 +21,7 @@ mod contents;
 mod disks;
 mod file;
 mod names;
+mod sectors;
 mod tree;
 
 pub use config::{StorageConfig, StorageConfigError};
