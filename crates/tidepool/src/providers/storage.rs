@@ -305,6 +305,11 @@ impl OpenOptions {
                 "open options set none of read, write, append: set at least one",
             ));
         }
+        if self.truncate && self.append && !self.create_new {
+            return Err(invalid_input(
+                "open options truncate and append conflict: appending keeps what is there",
+            ));
+        }
         if (self.create || self.create_new || self.truncate) && !self.writes() {
             return Err(invalid_input(
                 "open options create, create_new or truncate need write or append",
