@@ -1,12 +1,13 @@
-//! `cargo xtask bugs`: each planted bug of the KV simulation against the
-//! default campaign: seeds to the first failure, its reason, its replay.
+//! `cargo xtask bugs`: each planted bug of every simulation that has some,
+//! against its default campaign: seeds to the first failure, its reason, its
+//! replay.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
-use crate::workspace::{cargo, metadata};
+use crate::workspace::{Simulation, cargo, find_simulation, metadata, simulations};
 use tidepool::SimulationReport;
 
 /// Default of `cargo xtask bugs --iterations`.
@@ -15,6 +16,11 @@ pub(crate) const BUG_SEEDS_DEFAULT: u64 = 300;
 pub(crate) const BUG_BASE_SEED_DEFAULT: &str = "0x2026";
 /// Characters of a failure's reason the table shows, at most.
 const REASON_CHARS_MAX: usize = 48;
+/// The narrowest the bug column is.
+const NAME_CHARS_MIN: usize = 28;
+/// The exit code of a simulation binary that does not know a flag: a
+/// simulation without `--bug` has no planted bugs.
+const USAGE_ERROR: i32 = 2;
 
 /// One planted bug's campaign, as the table shows it.
 struct BugRow {
@@ -24,41 +30,87 @@ struct BugRow {
     reproduced: bool,
 }
 
-/// `cargo xtask bugs`: exits 0 when every bug is caught and replays, and the
-/// correct server passes; 1 otherwise.
-pub(crate) fn bugs(iterations: u64, base_seed: &str) -> Result<ExitCode> {
-    let binary = build_release("sim-kv", "sim-kv")?;
-    let listing = command_output(Command::new(&binary).args(["--bug", "list"]))?;
-    let names: Vec<String> = listing
+/// How every campaign of one simulation is run.
+struct Campaign<'a> {
+    binary: &'a Path,
+    iterations: u64,
+    base_seed: &'a str,
+}
+
+/// `cargo xtask bugs`: for every simulation with planted bugs (only `sim`'s
+/// when given), exits 0 when every bug is caught and replays, and the correct
+/// server passes; 1 otherwise.
+pub(crate) fn bugs(iterations: u64, base_seed: &str, sim: Option<&str>) -> Result<ExitCode> {
+    let sims = match sim {
+        Some(name) => vec![find_simulation(name)?],
+        None => simulations()?,
+    };
+    let mut all_caught = true;
+    let mut with_bugs = 0;
+    for sim in sims {
+        let binary = build_release(&sim.package, &sim.binary)?;
+        let Some(names) = planted_bugs(&binary)? else {
+            continue;
+        };
+        if with_bugs > 0 {
+            println!();
+        }
+        with_bugs += 1;
+        let campaign = Campaign {
+            binary: &binary,
+            iterations,
+            base_seed,
+        };
+        all_caught &= bugs_of(&sim, &campaign, names)?;
+    }
+    if with_bugs == 0 {
+        bail!("no simulation has planted bugs (none answers `--bug list`)");
+    }
+    Ok(if all_caught {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The planted bugs `binary` lists (`--bug list`), or `None` when it takes no
+/// `--bug` flag.
+fn planted_bugs(binary: &Path) -> Result<Option<Vec<String>>> {
+    let output = Command::new(binary)
+        .args(["--bug", "list"])
+        .output()
+        .with_context(|| format!("running {} --bug list", binary.display()))?;
+    match output.status.code() {
+        Some(0) => {}
+        Some(USAGE_ERROR) => return Ok(None),
+        _ => bail!(
+            "{} --bug list failed: {}",
+            binary.display(),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    }
+    let listing = String::from_utf8_lossy(&output.stdout);
+    let names = listing
         .lines()
         .filter_map(|line| line.split_whitespace().next())
         .map(str::to_string)
         .collect();
-    let campaign = |bug: Option<&str>| -> Result<SimulationReport> {
-        let mut command = Command::new(&binary);
-        command.args(["--iterations", &iterations.to_string()]);
-        command.args(["--base-seed", base_seed, "--json"]);
-        if let Some(bug) = bug {
-            command.args(["--bug", bug]);
-        }
-        report_of(&mut command)
-    };
+    Ok(Some(names))
+}
+
+/// Runs each of `names` and the correct server on `sim`, prints the table;
+/// whether every bug was caught and replayed and the correct server passed.
+fn bugs_of(sim: &Simulation, campaign: &Campaign<'_>, names: Vec<String>) -> Result<bool> {
     let mut rows = Vec::new();
     for name in names {
-        let report = campaign(Some(&name))?;
+        let report = campaign.run(Some(&name))?;
         let first = report
             .failures
             .iter()
             .min_by_key(|failure| failure.iteration);
         let caught = first.map(|f| (f.iteration + 1, f.seed, f.reason.clone()));
         let reproduced = match &caught {
-            Some((_, seed, reason)) => {
-                let seed = format!("{seed:#x}");
-                let mut replay = Command::new(&binary);
-                replay.args(["--seed", &seed, "--bug", &name, "--json"]);
-                let replayed = report_of(&mut replay)?;
-                replayed.failures.first().map(|f| &f.reason) == Some(reason)
-            }
+            Some((_, seed, reason)) => campaign.replays(&name, *seed, reason)?,
             None => false,
         };
         rows.push(BugRow {
@@ -67,31 +119,56 @@ pub(crate) fn bugs(iterations: u64, base_seed: &str) -> Result<ExitCode> {
             reproduced,
         });
     }
-    let honest = campaign(None)?;
-    print_bug_table(&rows, iterations, base_seed, &honest);
+    let honest = campaign.run(None)?;
+    print_bug_table(&sim.name, &rows, campaign, &honest);
     let all_caught = rows
         .iter()
         .all(|row| row.caught.is_some() && row.reproduced);
-    Ok(if all_caught && honest.is_success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(all_caught && honest.is_success())
 }
 
-fn print_bug_table(rows: &[BugRow], iterations: u64, base_seed: &str, honest: &SimulationReport) {
+impl Campaign<'_> {
+    /// The campaign with `bug` planted, or the correct server's.
+    fn run(&self, bug: Option<&str>) -> Result<SimulationReport> {
+        let mut command = Command::new(self.binary);
+        command.args(["--iterations", &self.iterations.to_string()]);
+        command.args(["--base-seed", self.base_seed, "--json"]);
+        if let Some(bug) = bug {
+            command.args(["--bug", bug]);
+        }
+        report_of(&mut command)
+    }
+
+    /// Whether seed `seed` alone, with `bug` planted, fails for `reason` again.
+    fn replays(&self, bug: &str, seed: u64, reason: &str) -> Result<bool> {
+        let seed = format!("{seed:#x}");
+        let mut replay = Command::new(self.binary);
+        replay.args(["--seed", &seed, "--bug", bug, "--json"]);
+        let replayed = report_of(&mut replay)?;
+        Ok(replayed.failures.first().map(|f| f.reason.as_str()) == Some(reason))
+    }
+}
+
+fn print_bug_table(sim: &str, rows: &[BugRow], campaign: &Campaign<'_>, honest: &SimulationReport) {
+    let (iterations, base_seed) = (campaign.iterations, campaign.base_seed);
     println!(
-        "planted bugs of the KV simulation, {iterations} seeds each from base seed {base_seed}"
+        "planted bugs of the {sim} simulation, {iterations} seeds each from base seed {base_seed}"
     );
     println!();
+    let width = rows
+        .iter()
+        .map(|row| row.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(NAME_CHARS_MIN);
     println!(
-        "{:<28} {:>6}  {:<18}  {:<10}  REASON",
+        "{:<width$} {:>6}  {:<18}  {:<10}  REASON",
         "BUG", "SEEDS", "SEED", "REPLAYS"
     );
     for row in rows {
         match &row.caught {
             Some((seeds, seed, reason)) => println!(
-                "{:<28} {:>6}  {:<18}  {:<10}  {}",
+                "{:<width$} {:>6}  {:<18}  {:<10}  {}",
                 row.name,
                 seeds,
                 format!("{seed:#018x}"),
@@ -99,7 +176,7 @@ fn print_bug_table(rows: &[BugRow], iterations: u64, base_seed: &str, honest: &S
                 short_reason(reason)
             ),
             None => println!(
-                "{:<28} {:>6}  {:<18}  {:<10}  not caught",
+                "{:<width$} {:>6}  {:<18}  {:<10}  not caught",
                 row.name, "-", "-", "-"
             ),
         }

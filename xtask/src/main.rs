@@ -4,8 +4,8 @@
 //! - `cargo xtask sim run NAME [FLAGS]`: builds simulation NAME in release and runs it.
 //! - `cargo xtask sim merge REPORT.json...`: merges shard reports into one.
 //! - `cargo xtask bench NAME [FLAGS]`: builds and runs benchmark NAME in release.
-//! - `cargo xtask bugs`: runs the KV simulation once per planted bug, and tells
-//!   how soon each is caught and whether its seed replays the failure.
+//! - `cargo xtask bugs`: runs every simulation with planted bugs once per bug,
+//!   and tells how soon each is caught and whether its seed replays the failure.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,9 +46,10 @@ enum Top {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Runs the KV simulation with each planted bug (`sim-kv --bug list`) and
-    /// prints how many seeds each took to fail, why, and whether replaying
-    /// that seed fails the same way; then the correct server on the same seeds.
+    /// Runs each simulation that has planted bugs (those answering
+    /// `--bug list`) with each bug, and prints how many seeds each took to
+    /// fail, why, and whether replaying that seed fails the same way; then the
+    /// correct server on the same seeds.
     Bugs {
         /// Seeds tried per bug, at most.
         #[arg(long, value_name = "N", default_value_t = BUG_SEEDS_DEFAULT)]
@@ -56,6 +57,9 @@ enum Top {
         /// The base seed of every campaign.
         #[arg(long, value_name = "SEED", default_value = BUG_BASE_SEED_DEFAULT)]
         base_seed: String,
+        /// Only this simulation, as `cargo xtask sim list` names it [default: every one]
+        #[arg(long, value_name = "NAME")]
+        sim: Option<String>,
     },
 }
 
@@ -115,7 +119,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Top::Bugs {
             iterations,
             base_seed,
-        } => bugs(iterations, &base_seed),
+            sim,
+        } => bugs(iterations, &base_seed, sim.as_deref()),
         Top::Bench { list: true, .. } | Top::Bench { name: None, .. } => {
             for bench in benchmarks()? {
                 println!("{bench}");
