@@ -18,12 +18,15 @@ use crate::{ClientError, KvClient, KvWorkloadConfig, Reply};
 /// Each instance owns its keys (`c{client_id}-k{index}`), so instances never
 /// race on a key and each keeps its own models, one per server: sound without
 /// shared state. The model is honest about faults: a request without a reply
-/// may have been applied, now or later, so it widens what a key may hold; a
-/// reply from a new incarnation means the server rebooted and forgot.
+/// (or answered `Unavailable` by a durable server whose disk failed) may have
+/// been applied, now or later, so it widens what a key may hold; a reply from
+/// a new store means the server forgot everything. The same model serves
+/// in-memory servers, whose store is new at every boot, and durable ones,
+/// whose acknowledged writes must survive every death but a wipe.
 ///
 /// Coverage, with `assert_sometimes!`: a read of a present key, a read of a
 /// missing key, a delete of a present key, a request failed by a fault, a
-/// reboot noticed by a client.
+/// request timed out, a reboot and a lost store noticed by a client.
 ///
 /// # Examples
 ///
