@@ -1,10 +1,16 @@
 //! The `kv` binary: `serve` on an ephemeral loopback port, `set`, `get` and
-//! `delete` against it, ctrl-c (SIGINT) stops it with success; bad flags are
-//! clap errors with exit status 2.
+//! `delete` against it, ctrl-c (SIGINT) stops it with success; with
+//! `--data-dir`, what one server acknowledged a server started after it on the
+//! same directory serves, even after a kill -9; bad flags are clap errors with
+//! exit status 2.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Output, Stdio};
+
+mod temp_dir;
+
+use temp_dir::TempDir;
 
 const KV: &str = env!("CARGO_BIN_EXE_kv");
 
@@ -18,11 +24,13 @@ impl Drop for Server {
     }
 }
 
-/// Starts `kv serve` on 127.0.0.1:0 and reads the address it bound from its
-/// log; a thread keeps reading the log so the server never writes to a closed pipe.
-fn serve() -> (Server, SocketAddr) {
+/// Starts `kv serve` on 127.0.0.1:0, with `flags`, and reads the address it
+/// bound from its log; a thread keeps reading the log so the server never
+/// writes to a closed pipe.
+fn serve(flags: &[&str]) -> (Server, SocketAddr) {
     let mut child = Command::new(KV)
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(flags)
         .stderr(Stdio::piped())
         .spawn()
         .expect("kv starts");
@@ -56,7 +64,7 @@ fn stdout(output: &Output) -> String {
 
 #[test]
 fn serve_then_set_get_delete_then_ctrl_c() {
-    let (mut server, address) = serve();
+    let (mut server, address) = serve(&[]);
     let address = address.to_string();
     let at = ["--server", address.as_str()];
     assert_eq!(
@@ -85,6 +93,33 @@ fn serve_then_set_get_delete_then_ctrl_c() {
     assert!(signalled.success());
     let status = server.0.wait().unwrap();
     assert!(status.success(), "kv serve after ctrl-c: {status}");
+}
+
+#[test]
+fn a_durable_server_serves_what_the_last_one_acknowledged_after_a_kill() {
+    let dir = TempDir::new("cli");
+    let data_dir = dir
+        .path()
+        .join("created-by-kv")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (server, address) = serve(&["--data-dir", &data_dir]);
+    let address = address.to_string();
+    let at = ["--server", address.as_str()];
+    assert_eq!(
+        stdout(&kv(&[&["set", "color", "blue"][..], &at].concat())),
+        "OK\n"
+    );
+    drop(server); // kill -9
+
+    let (_server, address) = serve(&["--data-dir", &data_dir]);
+    let address = address.to_string();
+    let at = ["--server", address.as_str()];
+    assert_eq!(
+        stdout(&kv(&[&["get", "color"][..], &at].concat())),
+        "blue\n"
+    );
 }
 
 #[test]

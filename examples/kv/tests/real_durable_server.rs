@@ -3,9 +3,7 @@
 //! serves, under the same store id; a fresh directory is a new store.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::Path;
 
 use bytes::Bytes;
 use kv::protocol::{Reply, Response};
@@ -13,39 +11,9 @@ use kv::{DurableConfig, KvClient, KvConfig, KvServer};
 use tidepool::providers::TokioProviders;
 use tidepool::{Process, ProcessContext, Shutdown};
 
-/// A directory under the system's temporary directory, unique to this test
-/// run, removed when dropped.
-struct TempDir {
-    path: PathBuf,
-}
+mod temp_dir;
 
-impl TempDir {
-    fn new(purpose: &str) -> TempDir {
-        static MADE: AtomicU64 = AtomicU64::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("the clock is after 1970")
-            .as_nanos();
-        let name = format!(
-            "kv-{purpose}-{}-{nanos}-{}",
-            std::process::id(),
-            MADE.fetch_add(1, Ordering::Relaxed)
-        );
-        let path = std::env::temp_dir().join(name);
-        std::fs::create_dir(&path).expect("a fresh temporary directory");
-        TempDir { path }
-    }
-
-    fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
+use temp_dir::TempDir;
 
 /// Serves a durable server on `data_dir` while `requests` run against it in
 /// order, then shuts it down; returns their replies.
