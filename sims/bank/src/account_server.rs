@@ -159,6 +159,7 @@ impl<F: StorageFile> Ledger<F> {
             .await
             .map_err(ApplyError::Storage)?;
         self.book.commit(&record)?;
+        tracing::debug!(%record, "decided");
         let decision = Decision {
             outcome: record.outcome,
             repeat: false,

@@ -67,7 +67,10 @@ impl Workload for Teller {
             let transfer = self.draw(ctx, n)?;
             let request = CoordinatorRequest::Transfer(transfer.clone()).to_string();
             let reply = client.call(&request).await;
-            tracing::debug!(%transfer, ?reply, "transfer");
+            match &reply {
+                Ok(line) => tracing::debug!(%transfer, reply = %line, "transfer"),
+                Err(error) => tracing::debug!(%transfer, %error, "transfer without reply"),
+            }
             check_reply(reply);
             let pause_ns = self.config.pause_max.as_nanos() as u64;
             ctx.sleep(Duration::from_nanos(ctx.random_below(pause_ns + 1)))
