@@ -29,6 +29,11 @@ use super::store_id;
 /// records, so only a misconfigured or foreign file comes near.
 pub(crate) const LOG_READ_BYTES_MAX: u64 = 1 << 30;
 
+/// Reads of the log, at most, when replay stops before its end: a tail is cut
+/// only once two reads in a row agree on its bytes, since a read can return
+/// a flipped bit (silent corruption on the way up) that the disk does not hold.
+const LOG_READS_MAX: u32 = 4;
+
 /// What recovery found: the store's id and entries, and its log, empty and
 /// ready for the next record.
 #[derive(Debug)]
@@ -49,6 +54,8 @@ pub(crate) enum RecoveryError {
     Log(#[source] io::Error),
     #[error("the log of {bytes} bytes exceeds the limit of {max} bytes")]
     LogTooLarge { bytes: u64, max: u64 },
+    #[error("no two reads of the log in a row agreed, in {reads} reads")]
+    LogUnstable { reads: u32 },
     #[error("writing the recovered state failed")]
     Checkpoint(#[source] io::Error),
 }
@@ -102,14 +109,8 @@ pub(crate) async fn recover<P: Providers>(
         .open(LOG_FILE, &options)
         .await
         .map_err(RecoveryError::Log)?;
-    let bytes = file.len().await.map_err(RecoveryError::Log)?;
-    if bytes > LOG_READ_BYTES_MAX {
-        let max = LOG_READ_BYTES_MAX;
-        return Err(RecoveryError::LogTooLarge { bytes, max });
-    }
-    let log_bytes = file.read_all().await.map_err(RecoveryError::Log)?;
-    let replay = replay(&log_bytes, snapshot, bugs);
-    report(&replay, log_bytes.len());
+    let (replay, log_bytes) = replay_stable(&file, snapshot, bugs).await?;
+    report(&replay, log_bytes);
     snapshot::write(storage, &replay.state, bugs)
         .await
         .map_err(RecoveryError::Checkpoint)?;
@@ -120,6 +121,45 @@ pub(crate) async fn recover<P: Providers>(
         store_id,
         entries: replay.state.entries,
         log,
+    })
+}
+
+/// Reads the log and replays it over `snapshot`; when replay stops before the
+/// end, reads it again until two reads agree. Returns the replay and the log's
+/// length.
+async fn replay_stable<F: StorageFile>(
+    file: &F,
+    snapshot: Snapshot,
+    bugs: DurableBugs,
+) -> Result<(Replay, usize), RecoveryError> {
+    let read = || async {
+        let bytes = file.len().await.map_err(RecoveryError::Log)?;
+        if bytes > LOG_READ_BYTES_MAX {
+            let max = LOG_READ_BYTES_MAX;
+            return Err(RecoveryError::LogTooLarge { bytes, max });
+        }
+        file.read_all().await.map_err(RecoveryError::Log)
+    };
+    let mut log = read().await?;
+    let mut replayed = replay(&log, snapshot.clone(), bugs);
+    // Bounded by LOG_READS_MAX reads.
+    for _ in 1..LOG_READS_MAX {
+        if replayed.tail.is_none() {
+            return Ok((replayed, log.len()));
+        }
+        let again = read().await?;
+        if again == log {
+            return Ok((replayed, log.len()));
+        }
+        tracing::warn!("two reads of the log differ; reading it again");
+        log = again;
+        replayed = replay(&log, snapshot.clone(), bugs);
+    }
+    if replayed.tail.is_none() {
+        return Ok((replayed, log.len()));
+    }
+    Err(RecoveryError::LogUnstable {
+        reads: LOG_READS_MAX,
     })
 }
 
