@@ -1,16 +1,20 @@
 //! `buggify!()`: fault injection written into the code under test.
 //!
-//! A `buggify!()` call site is a place where the code may misbehave on purpose
-//! (a short read, a dropped cache entry, a slow path) to explore paths a calm
-//! run never takes:
+//! The macros, their sites and probabilities are `tidepool_core`'s (re-exported
+//! here), so production code uses them without this crate, where `buggify!()`
+//! is `false`. This module decides the sites inside a simulation and counts
+//! what they did:
 //!
 //! ```
-//! fn flush_batch(batch: &mut Vec<u32>) -> usize {
-//!     // Sometimes flush only part of the batch, as a full disk would.
-//!     let count = if tidepool::buggify!() { batch.len() / 2 } else { batch.len() };
-//!     batch.drain(..count).count()
-//! }
-//! assert_eq!(flush_batch(&mut vec![1, 2, 3, 4]), 4); // outside a simulation: never fires
+//! use tidepool::sim::Sim;
+//!
+//! // With a fire probability of 1, an active site fires on every call.
+//! let run = Sim::new(3).run(async {
+//!     let calls: Vec<bool> = (0..10).map(|_| tidepool::buggify_with_prob!(1.0)).collect();
+//!     calls
+//! });
+//! let calls = run.outcome.unwrap();
+//! assert!(calls.iter().all(|&fired| fired) || calls.iter().all(|&fired| !fired));
 //! ```
 //!
 //! In a simulation, the first time a site is reached in a run (one seed) it is
@@ -19,94 +23,12 @@
 //! ([`BUGGIFY_FIRE_PROBABILITY_DEFAULT`] for `buggify!()`). So one seed stresses
 //! a few sites hard and leaves the others alone, and the same seed makes the
 //! same decisions.
-//!
-//! Outside a simulation `buggify!()` is `false`, and costs one thread-local
-//! flag check: it can stay in production code.
 
-use linkme::distributed_slice;
+pub use tidepool_core::buggify::{
+    BUGGIFY_ACTIVATION_PROBABILITY, BUGGIFY_FIRE_PROBABILITY_DEFAULT, BuggifySite, sites,
+};
 
-use crate::sim::{in_simulation, try_with_world};
-
-/// The probability that a site is active for a run, drawn on its first reach.
-pub const BUGGIFY_ACTIVATION_PROBABILITY: f64 = 0.25;
-
-/// The probability that an active `buggify!()` site fires on one call.
-pub const BUGGIFY_FIRE_PROBABILITY_DEFAULT: f64 = 0.25;
-
-/// True, rarely, in a simulation: at an active site, with probability
-/// [`BUGGIFY_FIRE_PROBABILITY_DEFAULT`] per call. Always `false` outside a
-/// simulation.
-///
-/// See the [module documentation](mod@crate::buggify).
-///
-/// # Examples
-///
-/// ```
-/// use std::time::Duration;
-///
-/// let delay_ms = if tidepool::buggify!() { 500 } else { 5 };
-/// assert_eq!(delay_ms, 5); // outside a simulation
-/// ```
-#[macro_export]
-macro_rules! buggify {
-    () => {
-        $crate::buggify_with_prob!($crate::buggify::BUGGIFY_FIRE_PROBABILITY_DEFAULT)
-    };
-}
-
-/// As [`buggify!`], but an active site fires with `probability` per call
-/// (clamped to `0.0..=1.0`; `NaN` never fires). Site activation still uses
-/// [`BUGGIFY_ACTIVATION_PROBABILITY`].
-///
-/// # Examples
-///
-/// ```
-/// use tidepool::sim::Sim;
-///
-/// // With a fire probability of 1, an active site fires on every call.
-/// let run = Sim::new(3).run(async {
-///     let calls: Vec<bool> = (0..10).map(|_| tidepool::buggify_with_prob!(1.0)).collect();
-///     calls
-/// });
-/// let calls = run.outcome.unwrap();
-/// assert!(calls.iter().all(|&fired| fired) || calls.iter().all(|&fired| !fired));
-/// ```
-#[macro_export]
-macro_rules! buggify_with_prob {
-    ($probability:expr) => {{
-        #[$crate::__private::linkme::distributed_slice($crate::__private::BUGGIFY_SITES)]
-        #[linkme(crate = $crate::__private::linkme)]
-        static SITE: $crate::buggify::BuggifySite = $crate::buggify::BuggifySite {
-            file: ::core::file!(),
-            line: ::core::line!(),
-            column: ::core::column!(),
-        };
-        $crate::__private::buggify_at(&SITE, $probability)
-    }};
-}
-
-/// One `buggify!()` call in the source, registered when the program starts.
-///
-/// The macros build these as statics; a program never needs to.
-#[derive(Debug)]
-pub struct BuggifySite {
-    /// The source file, as `file!()` gives it.
-    pub file: &'static str,
-    /// The line, from 1.
-    pub line: u32,
-    /// The column, from 1.
-    pub column: u32,
-}
-
-/// Every `buggify!()` call linked into the program, in link order.
-#[doc(hidden)]
-#[distributed_slice]
-pub static BUGGIFY_SITES: [BuggifySite];
-
-/// Every `buggify!()` site linked into the program, reached or not, in link order.
-pub fn sites() -> &'static [BuggifySite] {
-    &BUGGIFY_SITES
-}
+use crate::sim::try_with_world;
 
 fn site_id(site: &'static BuggifySite) -> usize {
     let all = sites();
@@ -143,18 +65,9 @@ struct RunBuggify {
     sites: Vec<SiteRun>,
 }
 
-/// Decides one call of `site`. Called by the buggify macros.
-#[doc(hidden)]
-#[inline(always)]
-pub fn buggify_at(site: &'static BuggifySite, probability: f64) -> bool {
-    if !in_simulation() {
-        return false;
-    }
-    decide(site, probability)
-}
-
-#[inline(never)]
-fn decide(site: &'static BuggifySite, probability: f64) -> bool {
+/// Decides one call of `site` in the world running on this thread: the
+/// buggify hook, called by `tidepool_core`'s macros inside a simulation.
+pub(crate) fn decide(site: &'static BuggifySite, probability: f64) -> bool {
     let id = site_id(site);
     try_with_world(|world| {
         let state = world.extension::<RunBuggify>();

@@ -15,21 +15,19 @@
 //! evaluation is counted in the running world; the runner calls
 //! [`first_violation`] after every step and [`take_run_results`] at the end of an
 //! iteration, then merges the runs, in seed order, into an [`AssertionTable`].
-//! Outside a simulation the macros count nothing and never panic; a violated
-//! `assert_always!` or a reached `assert_unreachable!` logs a `tracing` warning.
+//! Outside a simulation the macros evaluate their condition and do nothing
+//! else: they count, log and panic nothing.
+//!
+//! The macros and the sites are `tidepool_core`'s (re-exported here), so
+//! production code uses them without this crate; the counts, violations and
+//! tables are this crate's.
 
-mod kind;
-pub(crate) mod registry;
+mod registry;
 pub(crate) mod run;
-mod site;
 mod table;
-pub(crate) mod violation;
+mod violation;
 
-mod macros;
-
-pub use kind::AssertionKind;
-pub use registry::sites;
 pub use run::{RunAssertions, SiteCounts, first_violation, take_run_results};
-pub use site::{AssertionSite, SiteLocation};
 pub use table::{AssertionRow, AssertionStatus, AssertionTable};
-pub use violation::{Detail, Violation};
+pub use tidepool_core::assertions::{AssertionKind, AssertionSite, Detail, SiteLocation, sites};
+pub use violation::Violation;

@@ -1,35 +1,6 @@
-//! The program-wide list of assertion sites, filled by the linker.
+//! A site's id: its place in the program-wide list of assertion sites.
 
-use linkme::distributed_slice;
-
-use super::site::AssertionSite;
-
-/// Every assertion macro call linked into the program, in link order.
-#[doc(hidden)]
-#[distributed_slice]
-pub static ASSERTION_SITES: [AssertionSite];
-
-/// Every assertion site linked into the program, reached or not, in link order.
-///
-/// A site's position in this slice is its id within one build of the program;
-/// reports sort sites with [`AssertionSite::report_order`] instead, which holds
-/// across builds.
-///
-/// # Examples
-///
-/// ```
-/// use tidepool::assertions;
-///
-/// fn check(balance: i64) {
-///     tidepool::assert_always!(balance >= 0, "balance never negative");
-/// }
-///
-/// check(5);
-/// assert!(assertions::sites().iter().any(|site| site.message == "balance never negative"));
-/// ```
-pub fn sites() -> &'static [AssertionSite] {
-    &ASSERTION_SITES
-}
+use tidepool_core::assertions::{AssertionSite, sites};
 
 /// The id of `site`: its index in [`sites`].
 ///

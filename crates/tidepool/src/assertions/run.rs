@@ -5,10 +5,11 @@ use std::cell::Cell;
 
 use serde::{Deserialize, Serialize};
 
-use super::registry::{site_id, sites};
-use super::site::AssertionSite;
-use super::violation::{Detail, Violation};
-use crate::sim::{in_simulation, try_with_world};
+use tidepool_core::assertions::{AssertionSite, Detail, sites};
+
+use super::registry::site_id;
+use super::violation::Violation;
+use crate::sim::try_with_world;
 
 /// How often one site evaluated true and false.
 ///
@@ -95,24 +96,16 @@ thread_local! {
     static VIOLATION_PENDING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Counts one evaluation of `site`. Called by the assertion macros.
+/// Counts one evaluation of `site` in the world running on this thread: the
+/// assertion hook, called by `tidepool_core`'s macros inside a simulation.
 ///
-/// `details` runs only for the first violation of an iteration (or a violation
-/// outside a simulation), and outside the world's borrow, so a detail's `Debug`
-/// may itself use the simulation.
-#[doc(hidden)]
-#[inline]
-pub fn record_assertion(
+/// `details` runs only for the first violation of an iteration, and outside
+/// the world's borrow, so a detail's `Debug` may itself use the simulation.
+pub(crate) fn record_assertion(
     site: &'static AssertionSite,
     condition: bool,
-    details: impl FnOnce() -> Vec<Detail>,
+    details: &mut dyn FnMut() -> Vec<Detail>,
 ) {
-    if !in_simulation() {
-        if site.kind.is_violation(condition) {
-            warn_outside_simulation(site, &details());
-        }
-        return;
-    }
     let first = try_with_world(|world| {
         let now = world.now();
         let run = world.extension::<RunAssertions>();
@@ -143,21 +136,6 @@ pub fn record_assertion(
             violation.details = details;
         }
     });
-}
-
-#[cold]
-fn warn_outside_simulation(site: &AssertionSite, details: &[Detail]) {
-    let details: Vec<String> = details
-        .iter()
-        .map(|detail| format!("{}={}", detail.key, detail.value))
-        .collect();
-    tracing::warn!(
-        kind = site.kind.name(),
-        site = %format_args!("{}:{}:{}", site.file, site.line, site.column),
-        details = %details.join(", "),
-        "assertion violated outside a simulation: {}",
-        site.message
-    );
 }
 
 /// The first violation of the iteration running on this thread, if any.

@@ -5,11 +5,10 @@ use std::cmp::Ordering;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use tidepool_core::assertions::{AssertionKind, AssertionSite, SiteLocation, sites};
 
-use super::kind::AssertionKind;
-use super::registry::sites;
 use super::run::{RunAssertions, SiteCounts};
-use super::site::{AssertionSite, SiteLocation};
+use crate::core_serde;
 
 /// The verdict on one site over a campaign.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -71,10 +70,12 @@ pub struct AssertionRow {
     /// The verdict, from `kind` and the counts.
     pub status: AssertionStatus,
     /// Which macro the site was written with.
+    #[serde(with = "core_serde::AssertionKindDef")]
     pub kind: AssertionKind,
     /// The message given to the macro.
     pub message: String,
     /// Where the macro was written.
+    #[serde(with = "core_serde::SiteLocationDef")]
     pub site: SiteLocation,
     /// Evaluations with a true condition (for `reachable` and `unreachable`:
     /// times reached).

@@ -3,37 +3,10 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use tidepool_core::assertions::{AssertionKind, Detail, SiteLocation};
 
-use super::kind::AssertionKind;
-use super::site::SiteLocation;
+use crate::core_serde;
 use crate::time::Instant;
-
-/// A `key = value` detail given to an assertion macro, rendered to text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Detail {
-    /// The key as written in the macro call.
-    pub key: String,
-    /// The value, rendered with `Debug` (or `Display` when written `key = %value`).
-    pub value: String,
-}
-
-impl Detail {
-    #[doc(hidden)]
-    pub fn debug(key: &str, value: &dyn fmt::Debug) -> Detail {
-        Detail {
-            key: key.to_owned(),
-            value: format!("{value:?}"),
-        }
-    }
-
-    #[doc(hidden)]
-    pub fn display(key: &str, value: &dyn fmt::Display) -> Detail {
-        Detail {
-            key: key.to_owned(),
-            value: value.to_string(),
-        }
-    }
-}
 
 /// A violated `assert_always!` or a reached `assert_unreachable!`: the failure of
 /// the iteration it happened in.
@@ -43,14 +16,18 @@ impl Detail {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Violation {
     /// Which macro was violated.
+    #[serde(with = "core_serde::AssertionKindDef")]
     pub kind: AssertionKind,
     /// The message given to the macro.
     pub message: String,
     /// Where the macro was written.
+    #[serde(with = "core_serde::SiteLocationDef")]
     pub site: SiteLocation,
     /// Simulated time of the violation.
+    #[serde(with = "core_serde::InstantDef")]
     pub time: Instant,
     /// The details given to the macro, in the order written.
+    #[serde(with = "core_serde::details")]
     pub details: Vec<Detail>,
 }
 
@@ -67,7 +44,7 @@ impl fmt::Display for Violation {
         )?;
         for (index, detail) in self.details.iter().enumerate() {
             let open = if index == 0 { " (" } else { ", " };
-            write!(f, "{open}{}={}", detail.key, detail.value)?;
+            write!(f, "{open}{detail}")?;
         }
         if !self.details.is_empty() {
             f.write_str(")")?;

@@ -101,7 +101,7 @@ impl TaskProvider for SimTasks {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        JoinHandle::sim(sim::spawn(name, future))
+        JoinHandle::simulated(Box::new(sim::spawn(name, future)))
     }
 
     fn yield_now(&self) -> impl Future<Output = ()> + Send {

@@ -15,13 +15,14 @@ use super::campaign;
 use super::chaos::Injector;
 use super::config::ConfigError;
 use super::final_check::{self, FinalCheck};
-use super::process::{Process, ProcessContext, ProcessFactory, erase};
+use super::process::{ProcessFactory, erase};
 use super::report::SimulationReport;
 use super::state::StateView;
 use super::workload::{DynWorkload, Workload, WorkloadContext, WorkloadFactory};
 use crate::assertions::AssertionSite;
 use crate::providers::SimProviders;
 use crate::sim::{NetworkConfig, StorageConfig};
+use crate::{Process, ProcessContext};
 
 /// Iterations of a campaign when neither `iterations` nor `seeds` is given.
 pub const ITERATIONS_DEFAULT: u64 = 100;

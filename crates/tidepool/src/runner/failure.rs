@@ -62,6 +62,7 @@ pub struct Failure {
     /// Where it came from: a task (`host/task`), an assertion site, an invariant's name.
     pub origin: String,
     /// Simulated time of the failure.
+    #[serde(with = "crate::core_serde::InstantDef")]
     pub time: Instant,
     /// The exact command that replays this seed.
     pub replay: String,

@@ -14,7 +14,6 @@ mod process;
 mod processes;
 mod progress;
 mod report;
-mod shutdown;
 mod state;
 mod workload;
 
@@ -26,9 +25,12 @@ pub use builder::{
 pub use chaos::{FaultHandle, ProcessId};
 pub use config::ConfigError;
 pub use failure::{Failure, FailureKind};
-pub use process::{BoxError, PROCESS_PORT, Process, ProcessContext};
 pub use processes::Death;
 pub use report::{MergeError, SimulationReport};
-pub use shutdown::{Requested, Shutdown};
-pub use state::{KeyOf, SharedState, StateKey, StateView};
+pub use state::StateView;
+pub(crate) use state::slots as state_slots;
+pub use tidepool_core::{
+    BoxError, KeyOf, PROCESS_PORT, Process, ProcessContext, Requested, SharedState, Shutdown,
+    StateKey,
+};
 pub use workload::{Workload, WorkloadContext};

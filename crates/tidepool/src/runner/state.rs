@@ -1,78 +1,12 @@
 //! Shared state: what processes and workloads publish for invariants to check.
+//!
+//! The handle ([`SharedState`](crate::SharedState)) and keys are
+//! `tidepool_core`'s; the map lives in the world, and invariants read it here.
 
 use std::any::Any;
 use std::collections::BTreeMap;
-use std::marker::PhantomData;
 
-/// A typed name in the shared state: declare it once, and every writer and
-/// reader agrees on the value's type.
-///
-/// # Examples
-///
-/// ```
-/// use tidepool::StateKey;
-///
-/// const BOOTS: StateKey<u64> = StateKey::new("boots");
-/// assert_eq!(BOOTS.name(), "boots");
-/// ```
-pub struct StateKey<T> {
-    name: &'static str,
-    value: PhantomData<fn() -> T>,
-}
-
-impl<T> StateKey<T> {
-    /// The key named `name`.
-    pub const fn new(name: &'static str) -> StateKey<T> {
-        StateKey {
-            name,
-            value: PhantomData,
-        }
-    }
-
-    /// Its name.
-    pub const fn name(&self) -> &'static str {
-        self.name
-    }
-}
-
-impl<T> Clone for StateKey<T> {
-    fn clone(&self) -> StateKey<T> {
-        *self
-    }
-}
-
-impl<T> Copy for StateKey<T> {}
-
-impl<T> std::fmt::Debug for StateKey<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "StateKey({:?})", self.name)
-    }
-}
-
-/// What names a value of type `T` in the shared state: a [`StateKey<T>`], or a
-/// plain `&str` (whose type the caller states).
-pub trait KeyOf<T> {
-    /// The key's name.
-    fn key_name(&self) -> &str;
-}
-
-impl<T> KeyOf<T> for &str {
-    fn key_name(&self) -> &str {
-        self
-    }
-}
-
-impl<T> KeyOf<T> for StateKey<T> {
-    fn key_name(&self) -> &str {
-        self.name
-    }
-}
-
-impl<T> KeyOf<T> for &StateKey<T> {
-    fn key_name(&self) -> &str {
-        self.name
-    }
-}
+use super::KeyOf;
 
 /// The per-run map of published values, kept in the world.
 #[derive(Default)]
@@ -82,63 +16,47 @@ pub(crate) struct StateMap {
     pub(crate) version: u64,
 }
 
-/// A typed key-value map shared by the workloads, processes and invariants of
-/// one iteration; it is empty at the start of every iteration.
-///
-/// A zero-sized handle to the running world's map.
-///
-/// # Panics
-///
-/// Every method panics outside a running simulation.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SharedState;
+/// The shared-state hooks: how `tidepool_core`'s [`SharedState`](crate::SharedState)
+/// reaches the map of the world running on this thread. Each panics, naming
+/// `operation`, outside a running simulation.
+pub(crate) mod slots {
+    use std::any::Any;
 
-impl SharedState {
+    use tidepool_core::hooks::StateVisitor;
+
+    use super::StateMap;
+    use crate::sim::with_world;
+
+    /// Calls `visit` with the value under `key`, inside the world's borrow.
+    pub(crate) fn read(operation: &'static str, key: &str, visit: &mut StateVisitor<'_>) {
+        with_world(operation, |world| {
+            visit(
+                world
+                    .extension::<StateMap>()
+                    .values
+                    .get(key)
+                    .map(|value| &**value),
+            );
+        });
+    }
+
     /// Stores `value` under `key`, replacing what was there.
-    pub fn set<T: Any>(&self, key: impl KeyOf<T>, value: T) {
-        let key = key.key_name();
-        let replaced = crate::sim::with_world("SharedState::set", |world| {
+    pub(crate) fn write(operation: &'static str, key: &str, value: Box<dyn Any>) {
+        let replaced = with_world(operation, |world| {
             let map = world.extension::<StateMap>();
             map.version += 1;
-            map.values.insert(key.to_string(), Box::new(value))
+            map.values.insert(key.to_string(), value)
         });
         // Dropped outside the world's borrow: its destructor may call into the world.
         drop(replaced);
-        super::iteration::request_step_check();
+        crate::runner::iteration::request_step_check();
     }
 
-    /// A clone of the value under `key`, if there is one of type `T`.
-    pub fn get<T: Any + Clone>(&self, key: impl KeyOf<T>) -> Option<T> {
-        let key = key.key_name();
-        crate::sim::with_world("SharedState::get", |world| {
-            world
-                .extension::<StateMap>()
-                .values
-                .get(key)?
-                .downcast_ref::<T>()
-                .cloned()
+    /// Takes the value under `key` out of the map.
+    pub(crate) fn take(operation: &'static str, key: &str) -> Option<Box<dyn Any>> {
+        with_world(operation, |world| {
+            world.extension::<StateMap>().values.remove(key)
         })
-    }
-
-    /// Changes the value under `key` in place, inserting `T::default()` first when absent
-    /// (or when the value there has another type).
-    pub fn update<T: Any + Default, R>(
-        &self,
-        key: impl KeyOf<T>,
-        change: impl FnOnce(&mut T) -> R,
-    ) -> R {
-        let key = key.key_name();
-        // The change runs outside the world's borrow, so it may call providers.
-        let mut value = crate::sim::with_world("SharedState::update", |world| {
-            let map = world.extension::<StateMap>();
-            map.values
-                .remove(key)
-                .and_then(|value| value.downcast::<T>().ok())
-                .unwrap_or_default()
-        });
-        let result = change(&mut *value);
-        self.set::<T>(key, *value);
-        result
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use super::context::{try_with_world, with_world};
 use super::events::EventKind;
+use crate::providers::Elapsed;
 use crate::time::Instant;
 
 /// The simulated time now.
@@ -131,11 +132,6 @@ impl Drop for Sleep {
         self.cancel();
     }
 }
-
-/// The error of a [`timeout`] whose time ran out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("deadline has elapsed")]
-pub struct Elapsed;
 
 /// Runs `future` for at most `duration` of simulated time.
 ///

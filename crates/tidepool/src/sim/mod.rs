@@ -19,7 +19,6 @@ pub mod net;
 mod random;
 pub(crate) mod runtime;
 mod seed;
-mod select;
 mod task;
 mod tasks;
 mod timers;
@@ -27,7 +26,7 @@ mod trace;
 mod waker;
 pub(crate) mod world;
 
-pub use clock::{Elapsed, Interval, Sleep, Timeout, interval, now, sleep, sleep_until, timeout};
+pub use clock::{Interval, Sleep, Timeout, interval, now, sleep, sleep_until, timeout};
 pub use context::in_simulation;
 pub use disk::{StorageConfig, StorageConfigError};
 pub use host::{
@@ -37,8 +36,9 @@ pub use net::{Latency, NetworkConfig, NetworkConfigError, TcpListener, TcpStream
 pub use random::{random_below, random_bool, random_u64};
 pub use runtime::{IDLE_STEPS_MAX_DEFAULT, Sim, SimError, SimRun, TaskPanic};
 pub use seed::{derive_seed, splitmix64};
-pub use select::{Either, Either3, first_branch, select, select_all, select3};
-pub use task::{JoinError, JoinHandle, spawn, spawn_on, yield_now};
+pub use task::{JoinHandle, spawn, spawn_on, yield_now};
+pub use tidepool_core::providers::{Elapsed, JoinError};
+pub use tidepool_core::select::{Either, Either3, first_branch, select, select_all, select3};
 pub use trace::{TraceEvent, TraceKind};
 
 pub(crate) use context::{try_with_world, with_world};

@@ -88,6 +88,7 @@ pub struct TaskPanic {
     /// `file:line:column` of the panic, when known.
     pub location: Option<String>,
     /// Simulated time of the panic.
+    #[serde(with = "crate::core_serde::InstantDef")]
     pub time: Instant,
 }
 
@@ -205,6 +206,7 @@ impl Sim {
         F::Output: 'static,
     {
         install_panic_hook();
+        crate::hooks::install();
         let world = Box::new(World::new(
             self.seed,
             self.record_events,

@@ -1,5 +1,7 @@
 //! Seeds: the one number that reproduces a run.
 
+pub use tidepool_core::splitmix64;
+
 /// Seed of iteration `index` of a campaign whose base seed is `base`.
 ///
 /// A fixed mixing function (two rounds of splitmix64), so a campaign re-runs
@@ -16,14 +18,6 @@
 /// ```
 pub fn derive_seed(base: u64, index: u64) -> u64 {
     splitmix64(splitmix64(base) ^ index.wrapping_mul(0xd1b5_4a32_d192_ed03))
-}
-
-/// One round of the splitmix64 finalizer.
-pub fn splitmix64(value: u64) -> u64 {
-    let mut z = value.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 #[cfg(test)]

@@ -5,28 +5,12 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use tidepool_core::hooks::SimulatedTask;
+
 use super::context::{try_with_world, with_world};
 use super::host::HostId;
 use super::tasks::{TaskCell, TaskName, TaskState};
-
-/// Why a task gave no output.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum JoinError {
-    /// The task panicked; the panic was caught and the world went on.
-    #[error("task '{task}' panicked: {message}")]
-    Panicked {
-        /// The task's name.
-        task: String,
-        /// The panic message.
-        message: String,
-    },
-    /// The task was aborted, or killed with its host.
-    #[error("task '{task}' was cancelled before it finished")]
-    Cancelled {
-        /// The task's name.
-        task: String,
-    },
-}
+use crate::providers::JoinError;
 
 /// Spawns `future` as a task named `name` on the host of the calling task.
 ///
@@ -184,6 +168,18 @@ impl<T: 'static> Future for JoinHandle<T> {
             TaskState::Panicked(message) => Err(JoinError::Panicked { task, message }),
             _ => Err(JoinError::Cancelled { task }),
         })
+    }
+}
+
+/// The simulated task behind a provider's
+/// [`JoinHandle`](crate::providers::JoinHandle).
+impl<T: 'static> SimulatedTask<T> for JoinHandle<T> {
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+        Pin::new(self).poll(cx)
+    }
+
+    fn abort(&self) {
+        JoinHandle::abort(self);
     }
 }
 

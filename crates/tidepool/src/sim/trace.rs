@@ -51,6 +51,7 @@ pub struct TraceEvent {
     /// Position of the event in the run, from 0.
     pub index: u64,
     /// Simulated time of the event.
+    #[serde(with = "crate::core_serde::InstantDef")]
     pub time: Instant,
     /// What happened.
     pub kind: TraceKind,

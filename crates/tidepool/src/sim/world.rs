@@ -19,6 +19,8 @@ use super::trace::{Trace, TraceKind};
 use super::{NetworkConfig, TaskPanic};
 use crate::time::Instant;
 
+pub(crate) use tidepool_core::__private::panic_message;
+
 static NEXT_WORLD_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Events of cancelled timers the queue may hold before they are dropped
@@ -413,14 +415,4 @@ pub(crate) enum NextEvent {
     Empty,
     /// The next event lies past the deadline; it stays queued.
     PastDeadline,
-}
-
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(message) = payload.downcast_ref::<&str>() {
-        (*message).to_string()
-    } else if let Some(message) = payload.downcast_ref::<String>() {
-        message.clone()
-    } else {
-        "a panic with a non-string payload".to_string()
-    }
 }

@@ -91,14 +91,14 @@ impl World {
         let disk = self.disks.get(host);
         let found = disk.tree.lookup(path)?;
         let node = match found.node {
-            Some(_) if options.create_new => {
+            Some(_) if options.creates_new() => {
                 return Err(error(io::ErrorKind::AlreadyExists, path, "already exists"));
             }
             Some(node) if disk.tree.is_dir(node) => {
                 return Err(error(io::ErrorKind::IsADirectory, path, "is a directory"));
             }
             Some(node) => node,
-            None if options.create || options.create_new => {
+            None if options.creates() || options.creates_new() => {
                 let node = disk.tree.add_node(Node::File(Contents::default()));
                 disk.tree
                     .change(vec![(found.parent, found.name, Some(node))]);
@@ -106,7 +106,7 @@ impl World {
             }
             None => return Err(error(io::ErrorKind::NotFound, path, "no such file")),
         };
-        if options.truncate {
+        if options.truncates() {
             let contents = disk.tree.contents(node).expect("a file node");
             let len = contents.len();
             contents.truncate(sector);

@@ -89,7 +89,7 @@ pub(crate) async fn open(path: &Path, options: OpenOptions) -> io::Result<SimFil
         node,
         epoch,
         path: Arc::from(clean.to_string_lossy().as_ref()),
-        readable: options.read,
+        readable: options.reads(),
         writable: options.writes(),
     })
 }
