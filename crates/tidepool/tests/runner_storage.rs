@@ -14,11 +14,17 @@ use tidepool::{
     Workload, WorkloadContext,
 };
 
-/// At every boot, reads its boot counter from disk, checks it against its
-/// incarnation, and writes the next value (synced or not).
+/// At every boot, reads its boot counter from disk, checks that it holds at
+/// least what an earlier boot saw written (unsynced) or synced, and writes the
+/// next value (synced or not). An incarnation that dies before its write
+/// completes promises nothing, so the check is against what completed.
 struct BootCounter {
     sync: bool,
 }
+
+/// The highest count whose write (or sync) completed, by process.
+const DONE: tidepool::StateKey<std::collections::BTreeMap<String, u64>> =
+    tidepool::StateKey::new("boot counts done");
 
 impl Process for BootCounter {
     async fn run<P: Providers>(&mut self, ctx: ProcessContext<P>) -> Result<(), BoxError> {
@@ -32,9 +38,16 @@ impl Process for BootCounter {
         } else {
             0
         };
-        // Every earlier boot wrote its number before this one started.
-        if counted != ctx.incarnation() - 1 {
-            return Err(format!("boot {} found {counted} boots on disk", ctx.incarnation()).into());
+        let done = ctx.state().and_then(|state| state.get(DONE));
+        let done = done
+            .and_then(|all| all.get(ctx.name()).copied())
+            .unwrap_or(0);
+        if counted < done {
+            return Err(format!(
+                "boot {} found {counted} boots on disk, after {done} were written",
+                ctx.incarnation()
+            )
+            .into());
         }
         file.write_all_at(&ctx.incarnation().to_le_bytes(), 0)
             .await?;
@@ -42,6 +55,9 @@ impl Process for BootCounter {
             file.sync_data().await?;
             storage.sync_dir("").await?;
         }
+        ctx.publish(DONE, |all| {
+            all.insert(ctx.name().to_string(), ctx.incarnation());
+        });
         ctx.shutdown().requested().await;
         Ok(())
     }

@@ -123,4 +123,7 @@ mod guide {
 
     #[doc = include_str!("../../../docs/guide/05-running-and-observing.md")]
     struct RunningAndObserving;
+
+    #[doc = include_str!("../../../docs/guide/06-durable-state-storage-and-crashes.md")]
+    struct DurableStateStorageAndCrashes;
 }
