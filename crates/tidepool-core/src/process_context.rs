@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::providers::{JoinHandle, ListenerOf, Providers, StreamOf};
+use crate::providers::{Elapsed, JoinHandle, ListenerOf, Providers, StreamOf, TimeProvider};
 use crate::time::Instant;
 use crate::{KeyOf, SharedState, Shutdown};
 
@@ -115,6 +115,20 @@ impl<P: Providers> ProcessContext<P> {
     /// Waits for `duration` (see [`TimeProvider::sleep`](crate::providers::TimeProvider::sleep)).
     pub fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + use<'_, P> {
         self.providers().sleep(duration)
+    }
+
+    /// Runs `future` for at most `duration` (see
+    /// [`TimeProvider::timeout`](crate::providers::TimeProvider::timeout)); when
+    /// the time runs out, `future` is dropped and the result is `Err(Elapsed)`.
+    pub fn timeout<F>(
+        &self,
+        duration: Duration,
+        future: F,
+    ) -> impl Future<Output = Result<F::Output, Elapsed>> + Send + use<'_, P, F>
+    where
+        F: Future + Send,
+    {
+        self.providers().time().timeout(duration, future)
     }
 
     /// Spawns a task on this process's host (see [`TaskProvider::spawn`](crate::providers::TaskProvider::spawn)); it

@@ -1,5 +1,5 @@
 //! The contexts' shortcuts and typed shared-state keys, as a user writes them:
-//! a process serves with `ctx.bind`/`ctx.spawn`/`ctx.sleep`, a workload talks
+//! a process serves with `ctx.bind`/`ctx.spawn`/`ctx.timeout`, a workload talks
 //! to it with `ctx.connect` and keeps a file on `ctx.storage()`, both publish
 //! through a `StateKey`, and an invariant that `require`s a key nobody
 //! published fails instead of passing.
@@ -13,6 +13,7 @@ use tidepool::{
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const ECHOED: StateKey<u64> = StateKey::new("echoed");
+const HOUR: Duration = Duration::from_secs(3600);
 const NEVER: StateKey<u64> = StateKey::new("never published");
 
 /// Echoes one byte per connection, after a short nap.
@@ -30,7 +31,8 @@ impl Process for Echo {
             ctx.spawn("echo", async move {
                 let mut byte = [0u8; 1];
                 if stream.read_exact(&mut byte).await.is_ok() {
-                    served.sleep(Duration::from_millis(1)).await;
+                    let nap = served.timeout(Duration::from_millis(1), served.sleep(HOUR));
+                    assert!(nap.await.is_err(), "an hour does not fit in a millisecond");
                     let _ = stream.write_all(&byte).await;
                     served.publish(ECHOED, |count| *count += 1);
                 }
@@ -45,6 +47,8 @@ struct Sender;
 impl Workload for Sender {
     async fn run(&mut self, ctx: &WorkloadContext) -> Result<(), BoxError> {
         let server = ctx.processes("echo")[0];
+        let quick = ctx.timeout(HOUR, ctx.sleep(Duration::from_millis(1))).await;
+        assert!(quick.is_ok(), "a millisecond fits in an hour");
         let byte = ctx.random().random_below(256) as u8;
         let started = ctx.now();
         let mut stream = ctx.connect(server).await?;

@@ -109,6 +109,12 @@ impl WorkloadContext {
         crate::sim::sleep(duration)
     }
 
+    /// Runs `future` for at most `duration` of simulated time; when the time
+    /// runs out, `future` is dropped and the result is `Err(Elapsed)`.
+    pub fn timeout<F: Future>(&self, duration: Duration, future: F) -> crate::sim::Timeout<F> {
+        crate::sim::timeout(duration, future)
+    }
+
     /// Spawns a task on the workload's host.
     pub fn spawn<F>(&self, name: impl Into<Cow<'static, str>>, future: F) -> JoinHandle<F::Output>
     where
