@@ -175,46 +175,18 @@ impl World {
         buf: &[u8],
         offset: Option<u64>,
     ) -> io::Result<u64> {
-        let config = &self.disks.config;
-        let (error_p, sector, capacity) = (
-            config.write_error_probability,
-            config.sector_bytes,
-            config.capacity_bytes,
-        );
-        self.disk_of(file)?;
-        if self.disk_fault(file.host, error_p, fault_code::WRITE_ERROR) {
-            self.disks.stats.write_errors += 1;
-            return Err(eio(&file.path, "write"));
-        }
+        let (old_len, new_len, offset) = self.disk_grow(file, "write", |old_len| {
+            let offset = offset.unwrap_or(old_len);
+            let end = offset.checked_add(buf.len() as u64)?;
+            Some((end.max(old_len), offset))
+        })?;
+        let sector = self.disks.config.sector_bytes;
         let disk = self.disk_of(file)?;
-        let used = disk.tree.used_bytes;
         let contents = disk.tree.contents(file.node).expect("a file node");
-        let old_len = contents.len();
-        let offset = offset.unwrap_or(old_len);
-        let end = offset.checked_add(buf.len() as u64);
-        let Some(end) = end.filter(|&end| end <= FILE_BYTES_MAX) else {
-            return Err(io::Error::new(
-                io::ErrorKind::FileTooLarge,
-                format!(
-                    "{}: a write of {} bytes at offset {offset} passes the largest file size ({FILE_BYTES_MAX} bytes)",
-                    file.path,
-                    buf.len()
-                ),
-            ));
-        };
-        let new_len = end.max(old_len);
-        if used - old_len + new_len > capacity {
-            self.disks.stats.disk_full += 1;
-            self.record(TraceKind::Fault, file.host, fault_code::DISK_FULL);
-            return Err(full(&file.path, used, new_len - old_len, capacity));
-        }
         contents.write(buf, offset, sector);
-        disk.tree.used_bytes = used - old_len + new_len;
-        self.record(
-            TraceKind::Disk,
-            file.host,
-            trace_detail(Call::Write, buf.len()),
-        );
+        disk.tree.used_bytes = disk.tree.used_bytes - old_len + new_len;
+        let detail = trace_detail(Call::Write, buf.len());
+        self.record(TraceKind::Disk, file.host, detail);
         Ok(offset)
     }
 
@@ -224,44 +196,56 @@ impl World {
     }
 
     pub(crate) fn disk_set_len(&mut self, file: &SimFile, len: u64) -> io::Result<()> {
-        let config = &self.disks.config;
-        let (error_p, sector, capacity) = (
-            config.write_error_probability,
-            config.sector_bytes,
-            config.capacity_bytes,
+        let (old_len, new_len, ()) = self.disk_grow(file, "set_len", |_| Some((len, ())))?;
+        let sector = self.disks.config.sector_bytes;
+        let disk = self.disk_of(file)?;
+        let contents = disk.tree.contents(file.node).expect("a file node");
+        contents.set_len(new_len, sector);
+        disk.tree.used_bytes = disk.tree.used_bytes - old_len + new_len;
+        self.record(TraceKind::Disk, file.host, trace_detail(Call::Write, 0));
+        Ok(())
+    }
+
+    /// What every call that changes a file's contents checks before it changes
+    /// anything, in order: a stale handle, an injected EIO, the largest file
+    /// size, the disk's capacity. `plan` gives, from the file's length, the new
+    /// length and what the call needs besides (`None`: past `u64`). Returns the
+    /// old length, the new one, and that.
+    fn disk_grow<T>(
+        &mut self,
+        file: &SimFile,
+        call: &str,
+        plan: impl FnOnce(u64) -> Option<(u64, T)>,
+    ) -> io::Result<(u64, u64, T)> {
+        let (error_p, capacity) = (
+            self.disks.config.write_error_probability,
+            self.disks.config.capacity_bytes,
         );
         self.disk_of(file)?;
         if self.disk_fault(file.host, error_p, fault_code::WRITE_ERROR) {
             self.disks.stats.write_errors += 1;
-            return Err(eio(&file.path, "set_len"));
+            return Err(eio(&file.path, call));
         }
         let disk = self.disk_of(file)?;
         let used = disk.tree.used_bytes;
-        let contents = disk.tree.contents(file.node).expect("a file node");
-        let old_len = contents.len();
-        if len > FILE_BYTES_MAX {
+        let old_len = disk.tree.contents(file.node).expect("a file node").len();
+        let planned = plan(old_len).filter(|(new_len, _)| *new_len <= FILE_BYTES_MAX);
+        let Some((new_len, extra)) = planned else {
             return Err(io::Error::new(
                 io::ErrorKind::FileTooLarge,
                 format!(
-                    "{}: set_len({len}) passes the largest file size ({FILE_BYTES_MAX} bytes)",
+                    "{}: a {call} would pass the largest file size ({FILE_BYTES_MAX} bytes)",
                     file.path
                 ),
             ));
-        }
-        if used - old_len + len > capacity {
+        };
+        if used - old_len + new_len > capacity {
             self.disks.stats.disk_full += 1;
             self.record(TraceKind::Fault, file.host, fault_code::DISK_FULL);
-            return Err(full(
-                &file.path,
-                used,
-                len.saturating_sub(old_len),
-                capacity,
-            ));
+            let more = new_len.saturating_sub(old_len);
+            return Err(full(&file.path, used, more, capacity));
         }
-        contents.set_len(len, sector);
-        disk.tree.used_bytes = used - old_len + len;
-        self.record(TraceKind::Disk, file.host, trace_detail(Call::Write, 0));
-        Ok(())
+        Ok((old_len, new_len, extra))
     }
 
     pub(crate) fn disk_sync(&mut self, file: &SimFile) -> io::Result<()> {
