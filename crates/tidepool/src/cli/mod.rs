@@ -1,6 +1,6 @@
 //! The command line every simulation binary shares.
 //!
-//! A simulation's `main` builds its [`SimulationBuilder`] and hands it to
+//! A simulation's `main` builds its [`SimulationBuilder`](crate::SimulationBuilder) and hands it to
 //! [`main`]; a simulation with flags of its own flattens [`SimArgs`] into its
 //! own `clap` parser and calls [`run`].
 //!
