@@ -29,7 +29,7 @@ pub mod runner;
 pub mod sim;
 
 pub use runner::{
-    Attrition, BoxError, ConfigError, FaultHandle, PROCESS_PORT, Process, ProcessContext,
+    Attrition, BoxError, ConfigError, FaultHandle, PROCESS_PORT, Process, ProcessContext, Restart,
     SharedState, Shutdown, SimulationBuilder, SimulationReport, StateKey, StateView, Workload,
     WorkloadContext,
 };

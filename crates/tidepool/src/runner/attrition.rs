@@ -110,6 +110,8 @@ pub struct FaultCounts {
     pub corruptions: u64,
     /// Storage calls slowed by a latency spike.
     pub disk_slow: u64,
+    /// Restarts processes asked for by returning [`Restart`](crate::Restart).
+    pub restarts: u64,
 }
 
 impl FaultCounts {
@@ -133,6 +135,7 @@ impl FaultCounts {
         self.disk_full += other.disk_full;
         self.corruptions += other.corruptions;
         self.disk_slow += other.disk_slow;
+        self.restarts += other.restarts;
     }
 
     /// Adds the disks' own fault counts of a run.
@@ -177,5 +180,6 @@ impl FaultCounts {
             + self.disk_full
             + self.corruptions
             + self.disk_slow
+            + self.restarts
     }
 }

@@ -25,12 +25,12 @@ pub use builder::{
 pub use chaos::{FaultHandle, ProcessId};
 pub use config::ConfigError;
 pub use failure::{Failure, FailureKind};
-pub use processes::Death;
+pub use processes::{Death, RESTART_DELAY};
 pub use report::{MergeError, SimulationReport};
 pub use state::StateView;
 pub(crate) use state::slots as state_slots;
 pub use tidepool_core::{
-    BoxError, KeyOf, PROCESS_PORT, Process, ProcessContext, Requested, SharedState, Shutdown,
-    StateKey,
+    BoxError, KeyOf, PROCESS_PORT, Process, ProcessContext, Requested, Restart, SharedState,
+    Shutdown, StateKey,
 };
 pub use workload::{Workload, WorkloadContext};

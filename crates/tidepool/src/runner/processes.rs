@@ -7,9 +7,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::Shutdown;
 use super::failure::{self, FailureKind};
 use super::process::{ProcessFactory, sim_context};
+use super::{Restart, Shutdown};
 use crate::sim::{self, HostId, JoinHandle};
 
 pub(crate) struct ProcessEntry {
@@ -29,6 +29,8 @@ pub(crate) struct ProcessEntry {
 pub(crate) struct ProcessTable {
     pub(crate) entries: Vec<ProcessEntry>,
     pub(crate) topology: Arc<BTreeMap<String, Vec<SocketAddr>>>,
+    /// Set by the final shutdown: nothing boots afterwards.
+    pub(crate) stopping: bool,
 }
 
 pub(crate) type Processes = Rc<RefCell<ProcessTable>>;
@@ -38,6 +40,7 @@ impl ProcessTable {
         ProcessTable {
             entries: Vec::new(),
             topology: Arc::default(),
+            stopping: false,
         }
     }
 
@@ -68,6 +71,10 @@ impl ProcessTable {
     }
 }
 
+/// How long a process that asked for a restart stays down: a supervisor's
+/// back-off.
+pub const RESTART_DELAY: Duration = Duration::from_millis(100);
+
 /// Boots a fresh instance of process `index` (reviving its host if it is down).
 pub(crate) fn boot(processes: &Processes, index: usize) {
     let mut table = processes.borrow_mut();
@@ -88,17 +95,50 @@ pub(crate) fn boot(processes: &Processes, index: usize) {
     );
     let run = (entry.factory)(ctx);
     let name = entry.name.clone();
+    let shutdown = entry.shutdown.clone();
+    let table = processes.clone();
     tracing::debug!(process = %name, incarnation, "boot");
     entry.handle = Some(sim::spawn_on(entry.host, "process", async move {
-        if let Err(error) = run.await {
-            failure::record(
-                FailureKind::Process,
-                format!("{name}/process"),
-                format!("process {name} failed: {error}"),
-            );
+        match run.await {
+            Ok(()) => {}
+            Err(error) => match error.downcast_ref::<Restart>() {
+                Some(restart) if !shutdown.is_requested() => {
+                    tracing::debug!(process = %name, reason = restart.reason(), "restart requested");
+                    drop(sim::spawn_on(
+                        HostId::ROOT,
+                        "process-restart",
+                        self::restart(table, index),
+                    ));
+                }
+                // Asked to stop, it stops: a restart would outlive the request.
+                Some(_) => {}
+                None => failure::record(
+                    FailureKind::Process,
+                    format!("{name}/process"),
+                    format!("process {name} failed: {error}"),
+                ),
+            },
         }
     }));
     entry.up = true;
+}
+
+/// A restart a process asked for by returning [`Restart`]: killed as by a
+/// crash (its disk keeps what it wrote), then booted again after
+/// [`RESTART_DELAY`], unless something else booted it first.
+async fn restart(processes: Processes, index: usize) {
+    let host = {
+        let mut table = processes.borrow_mut();
+        let entry = &mut table.entries[index];
+        entry.up = false;
+        entry.host
+    };
+    sim::kill(host);
+    super::chaos::count(|faults| faults.restarts += 1);
+    sim::sleep(RESTART_DELAY).await;
+    if is_down(&processes, index) && !processes.borrow().stopping {
+        boot(&processes, index);
+    }
 }
 
 /// How a process dies.
@@ -172,6 +212,7 @@ pub(crate) fn restore_all(processes: &Processes) {
 pub(crate) async fn shutdown_all(processes: &Processes, grace: Duration) {
     let handles: Vec<(HostId, Option<JoinHandle<()>>)> = {
         let mut table = processes.borrow_mut();
+        table.stopping = true;
         table
             .entries
             .iter_mut()

@@ -323,6 +323,7 @@ fn write_faults(f: &mut fmt::Formatter<'_>, faults: &FaultCounts) -> fmt::Result
         ("disk full", faults.disk_full),
         ("corrupt reads", faults.corruptions),
         ("slow disk calls", faults.disk_slow),
+        ("restarts asked for", faults.restarts),
     ];
     let listed: Vec<String> = parts
         .iter()
