@@ -12,7 +12,11 @@ use super::context::with_world;
 ///
 /// Outside a running simulation.
 pub fn random_u64() -> u64 {
-    with_world("random_u64", |world| world.random_u64())
+    with_world("random_u64", |world| {
+        let value = world.random_u64();
+        world.record_draw(value);
+        value
+    })
 }
 
 /// A uniform draw from `0..n`; `n` must be positive.
@@ -22,7 +26,11 @@ pub fn random_u64() -> u64 {
 /// When `n` is 0, or outside a running simulation.
 pub fn random_below(n: u64) -> u64 {
     assert!(n > 0, "tidepool: random_below(0): the range 0..0 is empty");
-    with_world("random_below", |world| world.random_below(n))
+    with_world("random_below", |world| {
+        let value = world.random_below(n);
+        world.record_draw(value);
+        value
+    })
 }
 
 /// True with probability `p` (0 or less: never; 1 or more: always).
@@ -31,5 +39,9 @@ pub fn random_below(n: u64) -> u64 {
 ///
 /// Outside a running simulation.
 pub fn random_bool(p: f64) -> bool {
-    with_world("random_bool", |world| world.random_bool(p))
+    with_world("random_bool", |world| {
+        let value = world.random_bool(p);
+        world.record_draw(value as u64);
+        value
+    })
 }

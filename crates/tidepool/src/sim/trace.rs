@@ -22,7 +22,9 @@ pub enum TraceKind {
     TaskAbort,
     /// A timer fired; `subject` is its timer slot.
     Timer,
-    /// Bytes reached a connection's receiver; `subject` is the connection, `detail` the byte count.
+    /// Bytes reached a connection's receiver; `subject` is the connection,
+    /// `detail` a digest of every byte that has reached it so far, in order (so
+    /// two runs that deliver different bytes part here).
     NetDeliver,
     /// A connection was established; `subject` is the connection, `detail` the listener port.
     NetConnect,
@@ -41,8 +43,12 @@ pub enum TraceKind {
     /// A user-defined marker; `subject` and `detail` are the user's.
     Mark,
     /// A storage call took effect; `subject` is the host, `detail` the call
-    /// kind (top byte: 1 read, 2 write, 3 sync, 4 names) and the bytes moved.
+    /// kind in its top byte (1 read, 2 write, 3 sync, 4 names) and below it
+    /// the bytes read, or a digest of the bytes written.
     Disk,
+    /// A process or workload drew from the world's RNG through the
+    /// providers; `subject` is its host, `detail` the value drawn.
+    Draw,
 }
 
 /// One recorded event of a run.
@@ -72,6 +78,23 @@ impl std::fmt::Display for TraceEvent {
 }
 
 const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// Folds `bytes` into the running digest `seed`: eight bytes per multiply, so
+/// the fingerprint can cover every byte a run moves (messages, disk writes)
+/// at a small cost. Not cryptographic: two runs of one program are compared,
+/// not adversaries.
+#[inline]
+pub(crate) fn digest(seed: u64, bytes: &[u8]) -> u64 {
+    let mut hash = seed ^ (bytes.len() as u64).wrapping_mul(MIX);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        hash = (hash.rotate_left(5) ^ word).wrapping_mul(MIX);
+    }
+    let mut tail = [0u8; 8];
+    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    (hash.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(MIX)
+}
 
 /// The running hash and, when asked, the recorded events.
 pub(crate) struct Trace {

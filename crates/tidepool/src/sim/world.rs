@@ -119,6 +119,14 @@ impl World {
         unit < p
     }
 
+    /// Records a draw made for user code (not the scheduler's own picks,
+    /// which `Poll` events cover).
+    #[inline]
+    pub(crate) fn record_draw(&mut self, value: u64) {
+        let host = self.current_host();
+        self.record(TraceKind::Draw, host, value);
+    }
+
     #[inline]
     pub(crate) fn record(&mut self, kind: TraceKind, subject: u32, detail: u64) {
         self.trace.record(self.now, kind, subject, detail);

@@ -9,7 +9,7 @@ use super::disks::{Disk, fault_code};
 use super::file::SimFile;
 use super::tree::{Node, error};
 use crate::providers::OpenOptions;
-use crate::sim::trace::TraceKind;
+use crate::sim::trace::{TraceKind, digest};
 use crate::sim::world::World;
 
 /// The largest file offset (as `off_t`).
@@ -156,7 +156,11 @@ impl World {
         let start = offset as usize;
         let count = buf.len().min((len - offset) as usize);
         buf[..count].copy_from_slice(&contents.data[start..start + count]);
-        self.record(TraceKind::Disk, file.host, trace_detail(Call::Read, count));
+        self.record(
+            TraceKind::Disk,
+            file.host,
+            trace_detail(Call::Read, count as u64),
+        );
         if self.disk_fault(file.host, corrupt_p, fault_code::CORRUPTION) {
             self.disks.stats.corruptions += 1;
             // One bit of one sector of what was read flips on its way up; the
@@ -185,7 +189,7 @@ impl World {
         let contents = disk.tree.contents(file.node).expect("a file node");
         contents.write(buf, offset, sector);
         disk.tree.used_bytes = disk.tree.used_bytes - old_len + new_len;
-        let detail = trace_detail(Call::Write, buf.len());
+        let detail = trace_detail(Call::Write, digest(0, buf));
         self.record(TraceKind::Disk, file.host, detail);
         Ok(offset)
     }
@@ -300,8 +304,9 @@ impl World {
     }
 }
 
-fn trace_detail(call: Call, bytes: usize) -> u64 {
-    (call as u64) << 56 | bytes as u64
+/// A `Disk` event's detail: the call kind in the top byte, `low` below it.
+fn trace_detail(call: Call, low: u64) -> u64 {
+    (call as u64) << 56 | (low & ((1 << 56) - 1))
 }
 
 fn eio(path: &str, call: &str) -> io::Error {

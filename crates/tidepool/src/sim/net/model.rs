@@ -43,6 +43,8 @@ pub(crate) mod fault_code {
 pub(super) struct Marker {
     pub(super) time: u64,
     pub(super) upto: u64,
+    /// Digest of every byte written up to `upto`.
+    pub(super) digest: u64,
     pub(super) fin: bool,
 }
 
@@ -55,6 +57,10 @@ pub(crate) struct Dir {
     pub(super) consumed: u64,
     pub(super) markers: VecDeque<Marker>,
     pub(super) last_time: u64,
+    /// Digest of every byte written so far, in order.
+    pub(super) written_digest: u64,
+    /// Digest of every byte arrived so far, in order.
+    pub(super) arrived_digest: u64,
     pub(super) fin_written: bool,
     pub(super) fin_arrived: bool,
     pub(super) stalled: bool,

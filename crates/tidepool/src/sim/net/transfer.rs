@@ -6,7 +6,7 @@ use std::task::Waker;
 
 use super::model::{Marker, fault_code, reset_error};
 use crate::sim::events::EventKind;
-use crate::sim::trace::TraceKind;
+use crate::sim::trace::{TraceKind, digest};
 use crate::sim::world::World;
 
 impl World {
@@ -47,6 +47,7 @@ impl World {
         let dir = &mut self.net.conns[conn as usize].dirs[end];
         dir.buf.extend(&data[..count]);
         dir.written += count as u64;
+        dir.written_digest = digest(dir.written_digest, &data[..count]);
         self.send_marker(conn, end, false);
         Some(Ok(count))
     }
@@ -61,15 +62,21 @@ impl World {
         let now = self.now;
         let dir = &mut self.net.conns[conn as usize].dirs[end];
         let time = (now + latency).max(dir.last_time);
-        let upto = dir.written;
+        let (upto, digest) = (dir.written, dir.written_digest);
         match dir.markers.back_mut() {
             // Coalesce into a marker due at the same time: one event serves both.
             Some(last) if last.time == time && !last.fin => {
                 last.upto = upto;
+                last.digest = digest;
                 last.fin = fin;
             }
             _ => {
-                dir.markers.push_back(Marker { time, upto, fin });
+                dir.markers.push_back(Marker {
+                    time,
+                    upto,
+                    digest,
+                    fin,
+                });
                 dir.last_time = time;
                 self.schedule(
                     time,
@@ -190,6 +197,7 @@ impl World {
                 break;
             }
             dir.arrived = marker.upto;
+            dir.arrived_digest = marker.digest;
             dir.fin_arrived |= marker.fin;
             dir.markers.pop_front();
         }
@@ -198,7 +206,8 @@ impl World {
             reader.wake();
         }
         let receiver_closed = entry.ends[1 - end].closed;
-        self.record(TraceKind::NetDeliver, conn, delivered);
+        let arrived_digest = dir.arrived_digest;
+        self.record(TraceKind::NetDeliver, conn, arrived_digest);
         if receiver_closed && delivered > 0 {
             // Data reached a socket that was closed: TCP answers with a reset.
             let dir = &mut self.net.conns[conn as usize].dirs[end];
