@@ -68,7 +68,10 @@ impl Drop for Release<'_> {
 /// When no simulation runs on this thread, with a message naming `operation`.
 #[inline]
 pub(crate) fn with_world<R>(operation: &str, f: impl FnOnce(&mut World) -> R) -> R {
-    CONTEXT.with(|context| {
+    // Two small thread-local accesses around `f` rather than `f` inside one:
+    // the compiler then inlines both at every call site, whatever `f` holds
+    // (one `LocalKey::with` around a large `f` was left as a call).
+    let world = CONTEXT.with(|context| {
         let world = context.world.get();
         if world.is_null() {
             no_world(operation);
@@ -76,11 +79,23 @@ pub(crate) fn with_world<R>(operation: &str, f: impl FnOnce(&mut World) -> R) ->
         if context.world_borrowed.replace(true) {
             re_entered(operation);
         }
-        let _release = Release(&context.world_borrowed);
-        // SAFETY: the pointer comes from the `Box` that `install` leaked and
-        // `uninstall` reclaims; the flag makes this the only reference to it.
-        f(unsafe { &mut *world })
-    })
+        world
+    });
+    let _release = ReleaseWorld;
+    // SAFETY: the pointer comes from the `Box` that `install` leaked and
+    // `uninstall` reclaims; the flag makes this the only reference to it.
+    f(unsafe { &mut *world })
+}
+
+/// Clears the world's borrow flag when a `with_world` ends, by return or by
+/// unwinding.
+struct ReleaseWorld;
+
+impl Drop for ReleaseWorld {
+    #[inline]
+    fn drop(&mut self) {
+        CONTEXT.with(|context| context.world_borrowed.set(false));
+    }
 }
 
 #[cold]
