@@ -37,6 +37,11 @@ pub(crate) fn run(plan: Arc<Plan>, options: CampaignOptions) -> SimulationReport
     let mut report = empty_report(&plan, &options, base_seed);
     report.campaign_iterations = campaign_iterations;
     report.stopped_early = execute(&plan, &options, seeds, &mut report);
+    // A `--seed` replay is itself the replay; a determinism check has already
+    // run every seed twice.
+    if !options.verbose_replay && !options.check_determinism {
+        super::replay_check::verify(&plan, &mut report.failures, options.watchdog);
+    }
     report.wall_time_s = started.elapsed().as_secs_f64();
     report
 }
@@ -349,6 +354,7 @@ fn run_seed(shared: &Shared, index: u64, seed: u64, heartbeat: &AtomicU64) -> It
             second.events.as_deref().unwrap_or(&[]),
         );
         first.failure = Some(Failure {
+            replayed: None,
             iteration: index,
             seed,
             kind: FailureKind::Nondeterminism,
@@ -428,6 +434,7 @@ fn watchdog_failure(shared: &Shared, position: usize, limit: Duration) -> Iterat
     IterationResult {
         index,
         failure: Some(Failure {
+            replayed: None,
             iteration: index,
             seed,
             kind: FailureKind::Watchdog,

@@ -66,6 +66,13 @@ pub struct Failure {
     pub time: Instant,
     /// The exact command that replays this seed.
     pub replay: String,
+    /// Whether a second run of the seed, on a fresh thread after the campaign,
+    /// failed the same way at the same time: `true`; `false` for a failure
+    /// that did not (then reported as [`FailureKind::Nondeterminism`]);
+    /// `None` when not checked (past the campaign's first failures, a
+    /// watchdog or determinism failure, or a `--seed` replay).
+    #[serde(default)]
+    pub replayed: Option<bool>,
 }
 
 /// Failures recorded during a run, kept in the world until the step hook sees them.

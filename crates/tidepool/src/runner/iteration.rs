@@ -167,6 +167,7 @@ pub(crate) fn run_iteration(
     IterationResult {
         index,
         failure: failure.map(|(kind, origin, reason, time)| Failure {
+            replayed: None,
             iteration: index,
             seed,
             kind,

@@ -353,6 +353,9 @@ fn write_failures(f: &mut fmt::Formatter<'_>, failures: &[Failure]) -> fmt::Resu
         writeln!(f, "    {}", failure.reason)?;
         writeln!(f, "    from   {}", failure.origin)?;
         writeln!(f, "    replay {}", failure.replay)?;
+        if failure.replayed == Some(true) {
+            writeln!(f, "    replays: checked, the same failure at the same time")?;
+        }
     }
     if failures.len() > FAILURES_SHOWN_MAX {
         writeln!(
