@@ -23,6 +23,31 @@ pub(crate) use tidepool_core::__private::panic_message;
 
 static NEXT_WORLD_ID: AtomicU64 = AtomicU64::new(1);
 
+/// What tokio says when its runtime is called from a task that no tokio
+/// runtime drives, as in a simulation.
+const TOKIO_OUTSIDE_RUNTIME: [&str; 2] = [
+    "there is no reactor running",
+    "must be called from the context of a Tokio",
+];
+
+/// `message`, with what to do instead when it is tokio's complaint that no
+/// runtime drives the task: the simulation is the runtime, reached through
+/// the providers.
+fn with_advice(message: String) -> String {
+    if !TOKIO_OUTSIDE_RUNTIME
+        .iter()
+        .any(|text| message.contains(text))
+    {
+        return message;
+    }
+    format!(
+        "{message}\n      inside a simulation, tokio's runtime is not there: use the providers \
+         instead (ctx.spawn for tokio::spawn, ctx.sleep and ctx.timeout for tokio::time, \
+         ctx.bind and ctx.connect for tokio::net, ctx.storage() for tokio::fs); code \
+         generic over `P: Providers` runs on tokio in production unchanged"
+    )
+}
+
 /// Events of cancelled timers the queue may hold before they are dropped
 /// (and at least as many as the live ones): dropping costs a pass over the queue.
 const STALE_TIMER_EVENTS_MIN: usize = 8;
@@ -228,7 +253,7 @@ impl World {
                 self.finish(slot)
             }
             Err(payload) => {
-                let message = panic_message(payload.as_ref());
+                let message = with_advice(panic_message(payload.as_ref()));
                 let entry = &self.tasks.slots[slot as usize];
                 self.panics.push(TaskPanic {
                     task: entry.name.to_string(),

@@ -1,0 +1,51 @@
+//! Calling tokio's runtime directly inside a simulation (`tokio::time::sleep`,
+//! `tokio::spawn`) fails the iteration with tokio's message and, beside it,
+//! the provider to use instead.
+
+use std::time::Duration;
+
+use tidepool::prelude::*;
+use tidepool::runner::FailureKind;
+
+struct Hasty {
+    spawn: bool,
+}
+
+impl Workload for Hasty {
+    async fn run(&mut self, _ctx: &WorkloadContext) -> Result<(), BoxError> {
+        if self.spawn {
+            drop(tokio::spawn(async {}));
+        } else {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        Ok(())
+    }
+}
+
+fn failure_of(spawn: bool) -> tidepool::runner::Failure {
+    let report = SimulationBuilder::new("tokio-misuse")
+        .process("node", |ctx| async move {
+            ctx.shutdown().requested().await;
+            Ok(())
+        })
+        .workload(move |_| Hasty { spawn })
+        .iterations(1)
+        .run()
+        .unwrap();
+    assert_eq!(report.failed, 1, "{report}");
+    report.failures[0].clone()
+}
+
+#[test]
+fn tokio_calls_inside_a_simulation_name_the_provider_to_use() {
+    for (spawn, provider) in [(false, "ctx.sleep"), (true, "ctx.spawn for tokio::spawn")] {
+        let failure = failure_of(spawn);
+        assert_eq!(failure.kind, FailureKind::Panic, "{failure:?}");
+        assert!(
+            failure.reason.contains("use the providers"),
+            "{}",
+            failure.reason
+        );
+        assert!(failure.reason.contains(provider), "{}", failure.reason);
+    }
+}
