@@ -143,3 +143,26 @@ fn draws_are_in_the_fingerprint() {
         assert!(failure.reason.contains("Draw"), "{}", failure.reason);
     }
 }
+
+#[test]
+fn the_divergence_names_hosts_and_tasks() {
+    let report = checked(
+        SimulationBuilder::new("disk")
+            .workload(|_| DiskWriter { hashed: true })
+            .process("idle", |ctx| async move {
+                ctx.shutdown().requested().await;
+                Ok(())
+            }),
+    )
+    .run()
+    .unwrap();
+    let reason = &report.failures[0].reason;
+    assert!(
+        reason.contains("Disk subject=") && reason.contains("(host workload-0)"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("(task '"),
+        "the events before it name their tasks: {reason}"
+    );
+}

@@ -17,7 +17,7 @@ use super::failure::{Failure, FailureKind};
 use super::iteration::{IterationResult, run_iteration};
 use super::report::SimulationReport;
 use crate::assertions::AssertionTable;
-use crate::sim::{TraceEvent, derive_seed, splitmix64};
+use crate::sim::{TraceEvent, TraceNames, derive_seed, splitmix64};
 
 /// How often the campaign's thread looks for the workers' messages. Workers do
 /// not wake it per message: a futex wake per seed costs a fair share of a
@@ -350,8 +350,16 @@ fn run_seed(shared: &Shared, index: u64, seed: u64, heartbeat: &AtomicU64) -> It
     // reproduce is the nondeterminism to report, not the failure.
     if first.trace_hash != second.trace_hash {
         let reason = divergence(
-            first.events.as_deref().unwrap_or(&[]),
-            second.events.as_deref().unwrap_or(&[]),
+            (
+                first.events.as_deref().unwrap_or(&[]),
+                first.names.as_ref(),
+                first.failure.as_ref(),
+            ),
+            (
+                second.events.as_deref().unwrap_or(&[]),
+                second.names.as_ref(),
+                second.failure.as_ref(),
+            ),
         );
         first.failure = Some(Failure {
             replayed: None,
@@ -368,14 +376,29 @@ fn run_seed(shared: &Shared, index: u64, seed: u64, heartbeat: &AtomicU64) -> It
         });
     }
     first.events = None;
+    first.names = None;
     first
 }
 
 /// Events shown before the first difference.
 const DIVERGENCE_CONTEXT: usize = 5;
 
-/// Describes where two event lists part.
-pub(crate) fn divergence(first: &[TraceEvent], second: &[TraceEvent]) -> String {
+/// One run's recorded events, the names they refer to, and how it failed.
+type Recorded<'a> = (
+    &'a [TraceEvent],
+    Option<&'a TraceNames>,
+    Option<&'a Failure>,
+);
+
+/// Describes where two runs part, naming tasks and hosts, and saying how a
+/// run that stopped first ended.
+pub(crate) fn divergence(first: Recorded<'_>, second: Recorded<'_>) -> String {
+    let ((first, first_names, first_failure), (second, second_names, second_failure)) =
+        (first, second);
+    let describe = |event: &TraceEvent, names: Option<&TraceNames>| match names {
+        Some(names) => names.describe(event),
+        None => event.to_string(),
+    };
     let same = |a: &TraceEvent, b: &TraceEvent| {
         a.time == b.time && a.kind == b.kind && a.subject == b.subject && a.detail == b.detail
     };
@@ -384,20 +407,30 @@ pub(crate) fn divergence(first: &[TraceEvent], second: &[TraceEvent]) -> String 
         .zip(second)
         .position(|(a, b)| !same(a, b))
         .unwrap_or(first.len().min(second.len()));
-    let show = |events: &[TraceEvent]| match events.get(at) {
-        Some(event) => event.to_string(),
-        None => "(the run ended here)".to_string(),
+    let show = |events: &[TraceEvent], names, failure: Option<&Failure>| match events.get(at) {
+        Some(event) => describe(event, names),
+        None => match failure {
+            Some(failure) => format!(
+                "(the run ended here, failed: {}: {})",
+                failure.kind.label(),
+                failure.reason
+            ),
+            None => "(the run ended here)".to_string(),
+        },
     };
     let mut reason = format!(
         "the two runs of this seed parted at event #{at}: first run: {}; second run: {}",
-        show(first),
-        show(second)
+        show(first, first_names, first_failure),
+        show(second, second_names, second_failure)
     );
     let from = at.saturating_sub(DIVERGENCE_CONTEXT);
-    for (label, events) in [("first", first), ("second", second)] {
+    for (label, events, names) in [
+        ("first", first, first_names),
+        ("second", second, second_names),
+    ] {
         let context: Vec<String> = events[from..at.min(events.len())]
             .iter()
-            .map(ToString::to_string)
+            .map(|event| describe(event, names))
             .collect();
         reason.push_str(&format!(
             "\n      before it in the {label} run: {}",
@@ -452,6 +485,7 @@ fn watchdog_failure(shared: &Shared, position: usize, limit: Duration) -> Iterat
         polls: 0,
         faults: Default::default(),
         events: None,
+        names: None,
         assertions: Default::default(),
     }
 }
@@ -503,5 +537,45 @@ fn add_to_report(report: &mut SimulationReport, result: IterationResult) {
             report.failures.push(failure);
         }
         None => report.passed += 1,
+    }
+}
+
+#[cfg(test)]
+mod divergence_tests {
+    use super::*;
+    use crate::sim::TraceKind;
+
+    fn event(index: u64) -> TraceEvent {
+        TraceEvent {
+            index,
+            time: crate::time::Instant::ZERO,
+            kind: TraceKind::Poll,
+            subject: 0,
+            detail: 0,
+        }
+    }
+
+    #[test]
+    fn a_run_that_stopped_first_says_how_it_failed() {
+        let failure = Failure {
+            iteration: 0,
+            seed: 1,
+            kind: FailureKind::Assertion,
+            reason: "a read matches the model".into(),
+            origin: String::new(),
+            time: crate::time::Instant::ZERO,
+            replay: String::new(),
+            replayed: None,
+        };
+        let longer = [event(0), event(1)];
+        let shorter = [event(0)];
+        let reason = divergence((&longer, None, None), (&shorter, None, Some(&failure)));
+        assert!(reason.contains("parted at event #1"), "{reason}");
+        assert!(
+            reason.contains(
+                "second run: (the run ended here, failed: assertion: a read matches the model)"
+            ),
+            "{reason}"
+        );
     }
 }

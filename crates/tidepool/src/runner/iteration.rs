@@ -22,7 +22,7 @@ use crate::assertions::{self, RunAssertions};
 use crate::sim::runtime::StepInfo;
 use crate::sim::world::World;
 use crate::sim::{
-    self, Either, HostId, JoinHandle, NetworkConfig, Sim, SimError, SimRun, TraceEvent,
+    self, Either, HostId, JoinHandle, NetworkConfig, Sim, SimError, SimRun, TraceEvent, TraceNames,
 };
 use crate::time::Instant;
 
@@ -36,6 +36,7 @@ pub(crate) struct IterationResult {
     pub(crate) polls: u64,
     pub(crate) faults: FaultCounts,
     pub(crate) events: Option<Vec<TraceEvent>>,
+    pub(crate) names: Option<TraceNames>,
     pub(crate) assertions: RunAssertions,
 }
 
@@ -182,6 +183,7 @@ pub(crate) fn run_iteration(
         polls: run.polls,
         faults,
         events: run.events,
+        names: run.names,
         assertions: run_assertions,
     }
 }

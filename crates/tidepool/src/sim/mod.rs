@@ -39,7 +39,7 @@ pub use seed::{derive_seed, splitmix64};
 pub use task::{JoinHandle, spawn, spawn_on, yield_now};
 pub use tidepool_core::providers::{Elapsed, JoinError};
 pub use tidepool_core::select::{Either, Either3, first_branch, select, select_all, select3};
-pub use trace::{TraceEvent, TraceKind};
+pub use trace::{TraceEvent, TraceKind, TraceNames};
 
 pub(crate) use context::{try_with_world, with_world};
 pub(crate) use host::log_stamp;

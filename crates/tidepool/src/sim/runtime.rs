@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::context::{self, in_simulation, with_world};
 use super::tasks::{RawTask, TaskCell, TaskState};
-use super::trace::TraceEvent;
+use super::trace::{TraceEvent, TraceNames};
 use super::waker::task_waker;
 use super::world::{NextEvent, World};
 use super::{NetworkConfig, StorageConfig};
@@ -68,6 +68,8 @@ pub struct SimRun<T> {
     pub trace_len: u64,
     /// The recorded events, when [`Sim::record_events`] asked for them.
     pub events: Option<Vec<TraceEvent>>,
+    /// The tasks and hosts the recorded events name, with them.
+    pub names: Option<TraceNames>,
     /// Every task panic caught during the run, in order.
     pub panics: Vec<TaskPanic>,
     /// The simulated time at the end.
@@ -377,6 +379,15 @@ fn finish<T: 'static>(seed: u64, main_slot: u32, stop: Option<SimError>, polls: 
         trace_hash: world.trace.hash(),
         trace_len: world.trace.count(),
         events: world.trace.take_events(),
+        names: {
+            let hosts = world
+                .hosts
+                .list
+                .iter()
+                .map(|host| host.name.clone())
+                .collect();
+            world.trace.take_names(hosts)
+        },
         panics: std::mem::take(&mut world.panics),
         end_time: world.now(),
         polls,

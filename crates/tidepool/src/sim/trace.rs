@@ -101,11 +101,65 @@ pub(crate) fn digest(seed: u64, bytes: &[u8]) -> u64 {
     hash ^ (hash >> 29)
 }
 
+/// The names behind a recorded run's numbers: which task a slot held when,
+/// and each host's name, so that a divergence reads as tasks and hosts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TraceNames {
+    /// `(index of the Spawn event, slot, task name)`, in order.
+    tasks: Vec<(u64, u32, String)>,
+    /// Host names by index.
+    hosts: Vec<String>,
+}
+
+impl TraceNames {
+    /// The task that held `slot` at event `index`.
+    fn task(&self, index: u64, slot: u32) -> Option<&str> {
+        self.tasks
+            .iter()
+            .rev()
+            .find(|(spawned, held, _)| *spawned <= index && *held == slot)
+            .map(|(_, _, name)| name.as_str())
+    }
+
+    fn host(&self, host: u64) -> Option<&str> {
+        self.hosts
+            .get(usize::try_from(host).ok()?)
+            .map(String::as_str)
+    }
+
+    /// `event`, with the task or host its numbers name.
+    pub fn describe(&self, event: &TraceEvent) -> String {
+        let subject = u64::from(event.subject);
+        let named = match event.kind {
+            TraceKind::Spawn => self
+                .task(event.index, event.subject)
+                .zip(self.host(event.detail))
+                .map(|(task, host)| format!("task '{task}' on {host}")),
+            TraceKind::Poll | TraceKind::TaskDone | TraceKind::TaskPanic | TraceKind::TaskAbort => {
+                self.task(event.index, event.subject)
+                    .map(|task| format!("task '{task}'"))
+            }
+            TraceKind::Boot
+            | TraceKind::Kill
+            | TraceKind::Fault
+            | TraceKind::Disk
+            | TraceKind::Draw
+            | TraceKind::NetRefuse => self.host(subject).map(|host| format!("host {host}")),
+            _ => None,
+        };
+        match named {
+            Some(named) => format!("{event} ({named})"),
+            None => event.to_string(),
+        }
+    }
+}
+
 /// The running hash and, when asked, the recorded events.
 pub(crate) struct Trace {
     hash: u64,
     count: u64,
     events: Option<Vec<TraceEvent>>,
+    names: Option<TraceNames>,
 }
 
 impl Trace {
@@ -114,6 +168,7 @@ impl Trace {
             hash: seed ^ MIX,
             count: 0,
             events: record.then(Vec::new),
+            names: record.then(TraceNames::default),
         }
     }
 
@@ -146,6 +201,20 @@ impl Trace {
 
     pub(crate) fn take_events(&mut self) -> Option<Vec<TraceEvent>> {
         self.events.take()
+    }
+
+    /// Notes the name of the task just spawned into `slot`, when recording.
+    pub(crate) fn note_task(&mut self, slot: u32, name: &str) {
+        if let Some(names) = &mut self.names {
+            names.tasks.push((self.count - 1, slot, name.to_string()));
+        }
+    }
+
+    /// The names noted, with the hosts' names, when recording.
+    pub(crate) fn take_names(&mut self, hosts: Vec<String>) -> Option<TraceNames> {
+        let mut names = self.names.take()?;
+        names.hosts = hosts;
+        Some(names)
     }
 }
 

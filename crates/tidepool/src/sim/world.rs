@@ -196,6 +196,8 @@ impl World {
             sched.ready.push(slot);
         });
         self.record(TraceKind::Spawn, slot, owner as u64);
+        let name = &self.tasks.slots[slot as usize].name;
+        self.trace.note_task(slot, name);
         (slot, generation)
     }
 
