@@ -20,6 +20,11 @@ pub trait NetworkProvider: Clone + Send + Sync + 'static {
     fn bind(&self, addr: SocketAddr) -> impl Future<Output = io::Result<Self::TcpListener>> + Send;
 
     /// Opens a connection to `addr`.
+    ///
+    /// # Cancellation
+    ///
+    /// Dropping the future abandons the attempt and closes its socket; a
+    /// server that had already accepted the connection sees it close.
     fn connect(&self, addr: SocketAddr)
     -> impl Future<Output = io::Result<Self::TcpStream>> + Send;
 }
@@ -30,6 +35,12 @@ pub trait Listener: Send + Sync + 'static {
     type Stream: AsyncRead + AsyncWrite + Unpin + Send + Sync + 'static;
 
     /// Waits for the next connection; returns its stream and the peer's address.
+    ///
+    /// # Cancellation
+    ///
+    /// Cancel-safe: a connection leaves the backlog only in the poll that
+    /// returns it, so dropping a pending `accept` (the losing branch of a
+    /// `select!`) loses no connection; the next `accept` gets it.
     fn accept(&self) -> impl Future<Output = io::Result<(Self::Stream, SocketAddr)>> + Send;
 
     /// The bound address.
