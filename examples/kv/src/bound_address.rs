@@ -12,8 +12,8 @@ use tokio::sync::watch;
 /// ```
 /// use std::net::SocketAddr;
 /// use kv::{KvConfig, KvServer};
-/// use tidepool::providers::TokioProviders;
-/// use tidepool::{Process, ProcessContext, Shutdown};
+/// use tidepool_core::providers::TokioProviders;
+/// use tidepool_core::{Process, ProcessContext, Shutdown};
 ///
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let mut server = KvServer::new(KvConfig::default());

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use tidepool::providers::{NetworkProvider, Providers, TimeProvider};
+use tidepool_core::providers::{NetworkProvider, Providers, TimeProvider};
 use tokio_util::codec::Framed;
 
 use crate::Bugs;
@@ -38,7 +38,7 @@ type StreamOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpStream;
 /// use bytes::Bytes;
 /// use kv::KvClient;
 /// use kv::protocol::Response;
-/// use tidepool::providers::TokioProviders;
+/// use tidepool_core::providers::TokioProviders;
 ///
 /// # async fn talk() -> Result<(), kv::ClientError> {
 /// let mut client = KvClient::new(TokioProviders::new(), "127.0.0.1:7000".parse().unwrap());
@@ -56,7 +56,7 @@ pub struct KvClient<P: Providers> {
     connection: Option<Framed<StreamOf<P>, ClientCodec>>,
     bugs: Bugs,
     /// Timed-out SETs and when they failed, under the planted bug `resend_stale_set`.
-    stale_sets: Vec<(Request, tidepool::time::Instant)>,
+    stale_sets: Vec<(Request, tidepool_core::time::Instant)>,
 }
 
 impl<P: Providers> std::fmt::Debug for KvClient<P> {
@@ -240,7 +240,8 @@ impl<P: Providers> KvClient<P> {
             Err(_) => return,
             Ok(_) => {}
         }
-        let due = |failed_at: tidepool::time::Instant| failed_at + STALE_SET_RESEND_DELAY <= now;
+        let due =
+            |failed_at: tidepool_core::time::Instant| failed_at + STALE_SET_RESEND_DELAY <= now;
         let (resend, keep) = std::mem::take(&mut self.stale_sets)
             .into_iter()
             .partition(|(_, failed_at)| due(*failed_at));

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
-use tidepool::Shutdown;
-use tidepool::providers::Providers;
+use tidepool_core::Shutdown;
+use tidepool_core::providers::Providers;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::{Decoder, Encoder, Framed};
 
@@ -78,7 +78,7 @@ impl<P: Providers> Connection<P> {
     {
         // Ends with the stream: every turn reads a request or ends.
         loop {
-            let next = tidepool::select! {
+            let next = tidepool_core::select! {
                 next = framed.next() => Some(next),
                 () = self.shutdown.requested() => None,
                 () = self.providers.sleep(self.idle_timeout) => return Ok(End::Idle),
@@ -203,7 +203,7 @@ impl<P: Providers> Connection<P> {
         // Ends with the stream, the shutdown signal or the first refusal.
         loop {
             request_bytes.clear();
-            let read = tidepool::select! {
+            let read = tidepool_core::select! {
                 read = stream.read_buf(&mut request_bytes) => read,
                 () = self.shutdown.requested() => return,
                 () = self.providers.sleep(self.idle_timeout) => return self.log_idle(0),

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use tidepool::SharedState;
+use tidepool_core::SharedState;
 
 /// Shared-state key of the cache: one map for every server of an iteration.
 const HOST_CACHE: &str = "kv.bug.host_cache";

@@ -18,8 +18,8 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use kv::protocol::{Reply, Response};
 use kv::{DurableConfig, KvClient, KvConfig, KvServer};
-use tidepool::providers::TokioProviders;
-use tidepool::{Process, ProcessContext, Shutdown};
+use tidepool_core::providers::TokioProviders;
+use tidepool_core::{Process, ProcessContext, Shutdown};
 
 /// The address `serve` listens on and clients talk to by default.
 const ADDRESS_DEFAULT: &str = "127.0.0.1:7000";

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tidepool::providers::{Listener, NetworkProvider, Providers, TimeProvider};
-use tidepool::{BoxError, Process, ProcessContext};
+use tidepool_core::providers::{Listener, NetworkProvider, Providers, TimeProvider};
+use tidepool_core::{BoxError, Process, ProcessContext};
 use tokio::sync::{Semaphore, watch};
 
 use crate::connection::Connection;
@@ -42,10 +42,10 @@ type StreamOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpStream;
 ///
 /// ```no_run
 /// use kv::{KvConfig, KvServer};
-/// use tidepool::providers::TokioProviders;
-/// use tidepool::{Process, ProcessContext, Shutdown};
+/// use tidepool_core::providers::TokioProviders;
+/// use tidepool_core::{Process, ProcessContext, Shutdown};
 ///
-/// # async fn serve() -> Result<(), tidepool::BoxError> {
+/// # async fn serve() -> Result<(), tidepool_core::BoxError> {
 /// let shutdown = Shutdown::new();
 /// let address = "127.0.0.1:7000".parse().unwrap();
 /// let ctx = ProcessContext::new(TokioProviders::new(), "kv", address, shutdown.clone());
@@ -117,7 +117,7 @@ impl KvServer {
     ) {
         // Ends with the shutdown signal.
         loop {
-            let accepted = tidepool::select! {
+            let accepted = tidepool_core::select! {
                 accepted = listener.accept() => Some(accepted),
                 () = ctx.shutdown().requested() => None,
             };

@@ -2,8 +2,8 @@
 //! durable mode the log and snapshots every change goes through first.
 
 use bytes::Bytes;
-use tidepool::ProcessContext;
-use tidepool::providers::Providers;
+use tidepool_core::ProcessContext;
+use tidepool_core::providers::Providers;
 
 use crate::durable::DurableStore;
 use crate::host_cache::HostCache;

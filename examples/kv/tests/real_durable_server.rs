@@ -8,8 +8,8 @@ use std::path::Path;
 use bytes::Bytes;
 use kv::protocol::{Reply, Response};
 use kv::{DurableConfig, KvClient, KvConfig, KvServer};
-use tidepool::providers::TokioProviders;
-use tidepool::{Process, ProcessContext, Shutdown};
+use tidepool_core::providers::TokioProviders;
+use tidepool_core::{Process, ProcessContext, Shutdown};
 
 mod temp_dir;
 

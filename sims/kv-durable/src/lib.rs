@@ -21,7 +21,8 @@
 
 use std::time::Duration;
 
-use kv::{DurableBugs, DurableConfig, KvConfig, KvServer, KvWorkload, KvWorkloadConfig};
+use kv::{DurableBugs, DurableConfig, KvConfig, KvServer};
+use kv_workload::{KvWorkload, KvWorkloadConfig};
 use tidepool::sim::{Latency, StorageConfig};
 use tidepool::{Attrition, SimulationBuilder};
 

@@ -12,9 +12,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use kv::{
-    Bugs, INCARNATIONS_BOOTED, INCARNATIONS_SEEN, KvConfig, KvServer, KvWorkload, KvWorkloadConfig,
-};
+use kv::{Bugs, INCARNATIONS_BOOTED, KvConfig, KvServer};
+use kv_workload::{INCARNATIONS_SEEN, KvWorkload, KvWorkloadConfig};
 use tidepool::sim::{Latency, NetworkConfig};
 use tidepool::{Attrition, SimulationBuilder, StateView};
 

@@ -6,7 +6,7 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use tidepool::providers::{FileOf, Providers};
+use tidepool_core::providers::{FileOf, Providers};
 use tokio::sync::{Mutex, MutexGuard};
 
 use super::log::WriteAheadLog;

@@ -3,7 +3,7 @@
 
 use std::io;
 
-use tidepool::providers::StorageFile;
+use tidepool_core::providers::StorageFile;
 
 use super::DurableBugs;
 use super::record::{Change, Record};

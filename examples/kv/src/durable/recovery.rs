@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::io;
 
 use bytes::Bytes;
-use tidepool::providers::{FileOf, OpenOptions, Providers, StorageFile, StorageProvider};
+use tidepool_core::providers::{FileOf, OpenOptions, Providers, StorageFile, StorageProvider};
 
 use super::DurableBugs;
 use super::log::{LOG_FILE, WriteAheadLog};

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::io;
 
 use bytes::Bytes;
-use tidepool::providers::{StorageFile, StorageProvider};
+use tidepool_core::providers::{StorageFile, StorageProvider};
 
 use super::DurableBugs;
 use super::checksum::crc32c;
@@ -195,7 +195,7 @@ pub(crate) async fn read<S: StorageProvider>(
     if !storage.exists(SNAPSHOT_FILE).await? {
         return Ok(None);
     }
-    let options = tidepool::providers::OpenOptions::new().read(true);
+    let options = tidepool_core::providers::OpenOptions::new().read(true);
     let file = storage.open(SNAPSHOT_FILE, &options).await?;
     let bytes = file.len().await?;
     if bytes > bytes_max {

@@ -8,7 +8,9 @@
 
 use std::io;
 
-use tidepool::providers::{OpenOptions, Providers, RandomProvider, StorageFile, StorageProvider};
+use tidepool_core::providers::{
+    OpenOptions, Providers, RandomProvider, StorageFile, StorageProvider,
+};
 
 use super::checksum::crc32c;
 use super::log::LOG_FILE;

@@ -9,10 +9,11 @@ use bytes::Bytes;
 use tidepool::providers::SimProviders;
 use tidepool::time::Instant;
 
-use super::kv_workload::is_written_value;
+use kv::protocol::{Response, STORE_ID_UNKNOWN};
+use kv::{ClientError, KvClient, Reply};
+
+use crate::kv_workload::is_written_value;
 use crate::model::{Incarnation, ServerModel, Value};
-use crate::protocol::{Response, STORE_ID_UNKNOWN};
-use crate::{ClientError, KvClient, Reply};
 
 /// Shared-state key under which workloads publish the highest incarnation
 /// they have seen of each server (a `BTreeMap<SocketAddr, u64>`).

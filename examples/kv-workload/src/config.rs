@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::Bugs;
+use kv::Bugs;
 
 /// Default of [`KvWorkloadConfig::group`].
 pub const SERVER_GROUP_DEFAULT: &str = "server";
@@ -77,7 +77,7 @@ pub struct KvWorkloadConfig {
     /// bytes when it opens), and the server applied it at once, or never.
     /// `None`: a lost write may land at any later moment. Default: `None`.
     pub delivery_max: Option<Duration>,
-    /// Planted client bugs, given to every [`KvClient`](crate::KvClient). Default: none.
+    /// Planted client bugs, given to every [`KvClient`](kv::KvClient). Default: none.
     pub client_bugs: Bugs,
 }
 

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use kv::{Bugs, KvConfig, KvServer, KvWorkload, KvWorkloadConfig};
+use kv::{Bugs, KvConfig, KvServer};
+use kv_workload::{KvWorkload, KvWorkloadConfig};
 use tidepool::assertions::AssertionStatus;
 use tidepool::sim::NetworkConfig;
 use tidepool::{Attrition, SimulationBuilder};

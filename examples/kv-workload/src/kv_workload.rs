@@ -8,8 +8,10 @@ use bytes::Bytes;
 use tidepool::providers::Providers;
 use tidepool::{BoxError, Workload, WorkloadContext};
 
-use super::checks::{Server, may_have_applied};
-use crate::{ClientError, KvClient, KvWorkloadConfig, Reply};
+use kv::{ClientError, KvClient, Reply};
+
+use crate::KvWorkloadConfig;
+use crate::checks::{Server, may_have_applied};
 
 /// The tutorial's workload: random GETs, SETs and DELETEs against every
 /// server of a group, each reply checked with `assert_always!` against a
@@ -31,7 +33,8 @@ use crate::{ClientError, KvClient, KvWorkloadConfig, Reply};
 /// # Examples
 ///
 /// ```no_run
-/// use kv::{KvConfig, KvServer, KvWorkload, KvWorkloadConfig};
+/// use kv::{KvConfig, KvServer};
+/// use kv_workload::{KvWorkload, KvWorkloadConfig};
 /// use tidepool::{Attrition, SimulationBuilder};
 ///
 /// let report = SimulationBuilder::new("kv")
