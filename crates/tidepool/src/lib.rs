@@ -21,6 +21,7 @@ pub mod assertions;
 pub mod buggify;
 pub mod cli;
 mod core_serde;
+pub mod history;
 mod hooks;
 pub mod logging;
 pub mod prelude;

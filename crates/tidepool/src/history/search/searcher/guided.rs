@@ -1,0 +1,103 @@
+//! The guided pass's choice of optional operations: only those, among the
+//! latest called, that let a required operation of the window fit.
+
+use super::Searcher;
+use crate::history::model::Model;
+
+/// Optional operations a guided pass considers at a dead end: the latest
+/// called. An operation a read needs was most often called shortly before;
+/// with more, each dead end would cost as many steps as there are optional
+/// operations in the partition, which grow with it.
+const GUIDED_HORIZON: usize = 32;
+
+impl<M: Model> Searcher<'_, M> {
+    /// Whether an optional operation within the guided horizon, not
+    /// linearized, lets the due one fit.
+    pub(super) fn any_helper(&mut self) -> bool {
+        let Some(due) = self.due() else {
+            return true;
+        };
+        let (lowest, end) = self.horizon(self.window_end);
+        for at in (lowest..end).rev() {
+            let op = self.optional[at];
+            if !self.is_used(op) && self.helps(op, &[due]) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The optional operations a guided pass may try before `cursor`: their
+    /// range in `optional`, the latest [`GUIDED_HORIZON`] called before the
+    /// window's end.
+    fn horizon(&self, cursor: u32) -> (usize, usize) {
+        let called_before = |bound: u32| {
+            self.optional
+                .partition_point(|&op| self.entries.call_of(op) < bound)
+        };
+        let lowest = called_before(self.window_end).saturating_sub(GUIDED_HORIZON);
+        (lowest, called_before(cursor).max(lowest))
+    }
+
+    /// Whether optional `op` changes the state into one where one of
+    /// `misfits` (required operations that do not fit now) fits.
+    fn helps(&mut self, op: usize, misfits: &[usize]) -> bool {
+        self.explored += 1;
+        let (state, _) = self.model.step(&self.state, self.ops[op].op);
+        if state == self.state {
+            return false;
+        }
+        misfits.iter().any(|&misfit| {
+            self.explored += 1;
+            let (_, output) = self.model.step(&state, self.ops[misfit].op);
+            self.ops[misfit]
+                .output
+                .is_some_and(|observed| *observed == output)
+        })
+    }
+
+    /// The required operations of the window that do not fit now.
+    fn misfits(&mut self) -> Vec<usize> {
+        let mut misfits = Vec::new();
+        let mut at = self.entries.first();
+        while let Some(op) = self.entries.call_at(at) {
+            if self.ops[op].is_required() && !self.fits(op) {
+                misfits.push(op);
+            }
+            at = self.entries.next(at);
+        }
+        misfits
+    }
+
+    /// In the optional phase of a guided pass: linearizes the next optional
+    /// operation, latest call first, among those called before the cursor
+    /// within the horizon, after which a required operation of the window
+    /// fits that does not now. `Some(false)` when none is left, `None` when
+    /// out of steps.
+    pub(super) fn try_helpers(&mut self) -> Option<bool> {
+        let misfits = self.misfits();
+        if misfits.is_empty() {
+            return Some(false);
+        }
+        let (lowest, end) = self.horizon(self.cursor);
+        for at in (lowest..end).rev() {
+            let op = self.optional[at];
+            if self.is_used(op) {
+                continue;
+            }
+            if self.explored >= self.explored_max {
+                return None;
+            }
+            self.cursor = self.entries.call_of(op);
+            if self.helps(op, &misfits) && self.linearize(op) {
+                return Some(true);
+            }
+        }
+        Some(false)
+    }
+
+    fn is_used(&self, op: usize) -> bool {
+        let bit = self.used_bit[op] as usize;
+        self.used[bit / 64] & (1 << (bit % 64)) != 0
+    }
+}
