@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tidepool::providers::Providers;
 use tidepool::{BoxError, Workload, WorkloadContext};
 
 use kv::{ClientError, KvClient, Reply};
@@ -121,7 +120,7 @@ impl Workload for KvWorkload {
             self.perform(ctx, server, key, operation).await;
             let pause_ns = self.config.pause_max.as_nanos() as u64;
             let pause = Duration::from_nanos(ctx.random_below(pause_ns + 1));
-            ctx.providers().sleep(pause).await;
+            ctx.sleep(pause).await;
         }
         Ok(())
     }
@@ -156,7 +155,7 @@ impl KvWorkload {
         let value = matches!(op, Operation::Set).then(|| self.random_value(ctx));
         let delivery_max = self.config.delivery_max;
         let target = &mut self.servers[server];
-        let sent_at = ctx.providers().now();
+        let sent_at = ctx.now();
         let result = match &value {
             None if matches!(op, Operation::Get) => target.client.get(name.clone()).await,
             None => target.client.delete(name.clone()).await,
@@ -184,7 +183,7 @@ impl KvWorkload {
             Operation::Delete => target.on_delete(key, result),
         }
         if lost && !matches!(op, Operation::Get) {
-            target.lurk(key, value, ctx.providers().now());
+            target.lurk(key, value, ctx.now());
         }
         if replied {
             target.settle_lurking(sent_at, delivery_max);
@@ -201,7 +200,7 @@ impl KvWorkload {
         let name = self.keys[key].clone();
         let mut last_error = None;
         for _ in 0..self.config.check_attempts_max {
-            let sent_at = ctx.providers().now();
+            let sent_at = ctx.now();
             let result = self.servers[server].client.get(name.clone()).await;
             let address = self.servers[server].address;
             log_operation(
@@ -226,7 +225,7 @@ impl KvWorkload {
                 }
                 Err(error) => last_error = Some(error.to_string()),
             }
-            ctx.providers().sleep(self.config.check_retry_delay).await;
+            ctx.sleep(self.config.check_retry_delay).await;
         }
         let address = self.servers[server].address;
         let attempts = self.config.check_attempts_max;

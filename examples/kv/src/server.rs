@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tidepool_core::providers::{Listener, NetworkProvider, Providers, TimeProvider};
+use tidepool_core::providers::{Listener, NetworkProvider, Providers};
 use tidepool_core::{BoxError, Process, ProcessContext};
 use tokio::sync::{Semaphore, watch};
 
@@ -87,7 +87,7 @@ impl Default for KvServer {
 
 impl Process for KvServer {
     async fn run<P: Providers>(&mut self, ctx: ProcessContext<P>) -> Result<(), BoxError> {
-        let listener = ctx.providers().bind(ctx.address()).await?;
+        let listener = ctx.bind(ctx.address()).await?;
         let address = listener.local_addr()?;
         self.bound.send_replace(Some(address));
         tracing::info!(%address, incarnation = ctx.incarnation(), "kv server listening");
@@ -126,7 +126,7 @@ impl KvServer {
                 Some(Ok((stream, peer))) => self.admit(ctx, stream, peer, connections, store),
                 Some(Err(error)) => {
                     tracing::warn!(%error, "accept failed");
-                    ctx.providers().sleep(self.config.accept_retry_delay).await;
+                    ctx.sleep(self.config.accept_retry_delay).await;
                 }
             }
         }
@@ -141,11 +141,7 @@ impl KvServer {
     ) {
         let all = u32::try_from(connections_max).expect("connections_max is clamped to u32");
         let grace = self.config.shutdown_grace;
-        let closed = ctx
-            .providers()
-            .time()
-            .timeout(grace, connections.acquire_many(all))
-            .await;
+        let closed = ctx.timeout(grace, connections.acquire_many(all)).await;
         if closed.is_err() {
             let open = connections_max - connections.available_permits();
             tracing::warn!(open, ?grace, "shutdown grace ran out with connections open");
@@ -192,11 +188,9 @@ impl KvServer {
             peer,
             providers: ctx.providers().clone(),
         };
-        let _detached = ctx
-            .providers()
-            .spawn(format!("kv-conn {peer}"), async move {
-                connection.serve(stream).await;
-                drop(permit);
-            });
+        let _detached = ctx.spawn(format!("kv-conn {peer}"), async move {
+            connection.serve(stream).await;
+            drop(permit);
+        });
     }
 }
