@@ -9,8 +9,11 @@
 //! drawn from `--values`, few enough that reads are ambiguous.
 //!
 //! - ops_per_s: operations checked per second, the history found linearizable;
-//! - violation_ms: the same history with one late read made stale: finding the
-//!   violation and shrinking it to its few operations.
+//! - violation_ms: the same history with a completed write and a stale read
+//!   of its key added at the end: finding the violation and shrinking it;
+//! - violation_ops: the operations the violation reports (`unknown` when the
+//!   search ran out of steps first, as it may with thousands of operations and
+//!   hundreds of timeouts on one key).
 //!
 //! Only the checks are timed, not the making of the histories.
 
@@ -69,16 +72,18 @@ fn main() {
 
     let stale = make_stale(&history);
     let (verdict, violation_time) = best(args.rounds, || check(&Kv, &stale));
-    let violation = verdict.violation().expect("a stale read is found");
-    eprintln!("{verdict}\nfound and shrunk in {violation_time:?}");
-    assert!(
-        violation.operations.len() <= 4,
-        "shrunk to a few operations"
-    );
+    eprintln!("{verdict}\nin {violation_time:?}");
+    assert!(!verdict.is_linearizable(), "a stale read never passes");
+    let violation_ops = match verdict.violation() {
+        Some(violation) => violation.operations.len().to_string(),
+        None => "unknown".to_string(),
+    };
 
     let ops_per_s = rate(history.len() as u64, check_time);
     let violation_ms = violation_time.as_secs_f64() * 1e3;
-    println!("bench history ops_per_s={ops_per_s} violation_ms={violation_ms:.1}");
+    println!(
+        "bench history ops_per_s={ops_per_s} violation_ms={violation_ms:.1} violation_ops={violation_ops}"
+    );
 }
 
 /// The fastest of `rounds` runs of `f`, and its result.

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::model::Model;
-use super::operation::{OpId, Operation, Outcome};
+use super::operation::{OpId, Operation, Outcome, Stamp};
 use super::recorder::History;
 use super::search::{Search, SearchOp, search};
 use super::shrink::shrink;
@@ -126,8 +126,9 @@ impl Checker {
         for partition in partitions(model, history.operations()) {
             match search(model, &partition.search_ops(), self.explored_max) {
                 Search::Linearizable { .. } => {}
-                Search::NotLinearizable { .. } => {
-                    return Verdict::NotLinearizable(self.violation(model, &partition));
+                Search::NotLinearizable { frontier, .. } => {
+                    let violation = self.violation(model, &partition, frontier);
+                    return Verdict::NotLinearizable(violation);
                 }
                 Search::Unknown { explored } => {
                     unknown.get_or_insert_with(|| Verdict::Unknown {
@@ -142,16 +143,22 @@ impl Checker {
     }
 
     /// The violation of `partition`, which is not linearizable: its operations
+    /// invoked before `frontier` (the others never mattered to the search),
     /// shrunk to a minimal non-linearizable sub-history.
-    fn violation<M: Model>(&self, model: &M, partition: &Partition<'_, M>) -> Violation {
-        let shrunk = shrink(
-            model,
-            &partition.search_ops(),
-            self.explored_max,
-            self.shrink_explored_max,
-        );
-        let mut kept: Vec<(usize, bool)> = (shrunk.conflict.iter().map(|&index| (index, false)))
-            .chain(shrunk.context.iter().map(|&index| (index, true)))
+    fn violation<M: Model>(
+        &self,
+        model: &M,
+        partition: &Partition<'_, M>,
+        frontier: Stamp,
+    ) -> Violation {
+        let all = partition.search_ops();
+        let before: Vec<usize> = (0..all.len())
+            .filter(|&index| all[index].invoked < frontier)
+            .collect();
+        let ops: Vec<_> = before.iter().map(|&index| all[index]).collect();
+        let shrunk = shrink(model, &ops, self.explored_max, self.shrink_explored_max);
+        let mut kept: Vec<(usize, bool)> = (shrunk.conflict.iter().map(|&at| (before[at], false)))
+            .chain(shrunk.context.iter().map(|&at| (before[at], true)))
             .collect();
         kept.sort_unstable();
         let operations = kept

@@ -88,4 +88,4 @@ pub use event::{Event, EventKind};
 pub use model::Model;
 pub use operation::{ClientId, OpId, Operation, Outcome};
 pub use recorder::{History, OPEN_PER_CLIENT_MAX_DEFAULT, OPERATIONS_MAX_DEFAULT};
-pub use verdict::{OperationReport, ReportedOutcome, Verdict, Violation};
+pub use verdict::{OperationReport, ReportedOutcome, VIOLATION_PRINTED_MAX, Verdict, Violation};

@@ -78,8 +78,12 @@ pub(crate) fn shrink<M: Model>(
         budget,
         undecided: false,
         roles,
+        conflict: Vec::new(),
     };
     shrinker.in_chunks(Role::Conflict, Shrinker::weaken);
+    shrinker.conflict = (0..ops.len())
+        .filter(|&op| shrinker.roles[op] == Role::Conflict)
+        .collect();
     shrinker.in_chunks(Role::Context, Shrinker::drop_context);
     let with_role = |role| {
         (0..ops.len())
@@ -103,15 +107,17 @@ struct Shrinker<'a, 'o, M: Model> {
     /// made.
     undecided: bool,
     roles: Vec<Role>,
+    /// The conflicting operations, once step 1 found them.
+    conflict: Vec<usize>,
 }
 
 impl<M: Model> Shrinker<'_, '_, M> {
     /// Tries `change` on runs of the operations of `role`, halving the runs'
-    /// length down to one operation. Runs go from the latest operations to the
-    /// earliest: a violation shows where the search got stuck, late, and
-    /// weakening later operations first keeps the earlier ones that constrain
-    /// it (the completed write a stale read missed) rather than intermediate
-    /// observations.
+    /// length down to one operation, until the budget is spent. Runs go from
+    /// the latest operations to the earliest: a violation shows where the
+    /// search got stuck, late, and weakening later operations first keeps the
+    /// earlier ones that constrain it (the completed write a stale read
+    /// missed) rather than intermediate observations.
     fn in_chunks(&mut self, role: Role, change: fn(&mut Self, &[usize])) {
         let mut chunk = (self.count(role) / RUNS_PER_PASS_MIN).max(1);
         loop {
@@ -120,6 +126,10 @@ impl<M: Model> Shrinker<'_, '_, M> {
                 .filter(|&op| self.roles[op] == role)
                 .collect();
             for run in candidates.chunks(chunk) {
+                if self.budget == 0 {
+                    self.undecided = true;
+                    return;
+                }
                 change(self, run);
             }
             if chunk == 1 {
@@ -141,15 +151,14 @@ impl<M: Model> Shrinker<'_, '_, M> {
     /// linearizable history.
     fn drop_context(&mut self, run: &[usize]) {
         self.set(run, Role::Dropped);
-        let conflict: Vec<usize> = (0..self.ops.len())
-            .filter(|&op| self.roles[op] == Role::Conflict)
-            .collect();
+        let conflict = std::mem::take(&mut self.conflict);
         if !conflict
             .iter()
             .all(|&op| self.fails(Some(op)) == Some(false))
         {
             self.set(run, Role::Context);
         }
+        self.conflict = conflict;
     }
 
     /// Whether the history as the roles make it, with `weakened` weakened too,

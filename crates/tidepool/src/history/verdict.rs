@@ -9,6 +9,10 @@ use super::operation::{ClientId, OpId};
 use crate::core_serde::InstantDef;
 use crate::time::Instant;
 
+/// Operations a [`Violation`] prints, at most: a shrinking that ran out of its
+/// budget on a large partition can leave hundreds.
+pub const VIOLATION_PRINTED_MAX: usize = 40;
+
 /// The answer of [`check`](super::check).
 ///
 /// # Examples
@@ -91,6 +95,8 @@ impl fmt::Display for Verdict {
 /// dropping any one context operation would leave a conflicting output
 /// without an explanation.
 ///
+/// Printed, it lists its first [`VIOLATION_PRINTED_MAX`] operations.
+///
 /// # Examples
 ///
 /// See [`check`](super::check).
@@ -136,8 +142,12 @@ impl fmt::Display for Violation {
             write!(f, " (not shrunk to a minimum: the budget ran out)")?;
         }
         write!(f, ":")?;
-        for operation in &self.operations {
+        for operation in self.operations.iter().take(VIOLATION_PRINTED_MAX) {
             write!(f, "\n  {operation}")?;
+        }
+        if self.operations.len() > VIOLATION_PRINTED_MAX {
+            let more = self.operations.len() - VIOLATION_PRINTED_MAX;
+            write!(f, "\n  ... and {more} more (the JSON report has them all)")?;
         }
         Ok(())
     }

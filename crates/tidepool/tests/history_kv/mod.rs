@@ -304,7 +304,8 @@ pub fn rebuild(history: &History<Op, Out>, picks: &[(OpId, As)]) -> History<Op, 
 /// Checks what a violation of `history` claims: its operations (context ones
 /// weakened) are not linearizable; weakening any one conflicting operation
 /// makes them linearizable; dropping any one context operation leaves a
-/// conflicting operation whose weakening no longer helps.
+/// conflicting operation whose weakening no longer helps; and without
+/// context, dropping any one operation makes them linearizable.
 pub fn assert_violation_holds(history: &History<Op, Out>, violation: &Violation) {
     assert!(violation.minimal, "shrinking ended minimal: {violation}");
     let picks: Vec<(OpId, As)> = violation
@@ -343,6 +344,19 @@ pub fn assert_violation_holds(history: &History<Op, Out>, violation: &Violation)
             "weakening {} explains the rest: {violation}",
             picks[at].0
         );
+    }
+    // Without context, the violation is minimal by removal too: every
+    // sub-history one operation smaller is linearizable.
+    if conflicting.len() == picks.len() {
+        for at in 0..picks.len() {
+            let mut smaller = picks.clone();
+            smaller.remove(at);
+            assert!(
+                !not_linearizable(&smaller),
+                "without {}: {violation}",
+                picks[at].0
+            );
+        }
     }
     for context in (0..picks.len()).filter(|&at| picks[at].1 == As::Weakened) {
         let mut without = picks.clone();

@@ -17,8 +17,11 @@ struct Entry {
     is_return: bool,
 }
 
-/// The entries of a partition's operations, ordered by [`Stamp`]; an
-/// operation without a deadline has a call entry only.
+/// The entries of a partition's operations, ordered by [`Stamp`]. An
+/// operation without a deadline (unbounded) has a call entry only, and it is
+/// never linked: such operations are found through the search's own list of
+/// them, so that those never linearized do not pile up at the front of the
+/// list for every scan to walk over.
 #[derive(Debug)]
 pub(crate) struct Entries {
     /// Index 0 is the head; its entry is never read.
@@ -32,7 +35,7 @@ pub(crate) struct Entries {
 }
 
 impl Entries {
-    /// The entries of `ops`, all linked.
+    /// The entries of `ops`, all linked but the calls of unbounded ones.
     pub(crate) fn new<Op, Out>(ops: &[SearchOp<'_, Op, Out>]) -> Entries {
         let mut stamped: Vec<(Stamp, Entry)> = Vec::with_capacity(2 * ops.len());
         for (index, operation) in ops.iter().enumerate() {
@@ -82,6 +85,11 @@ impl Entries {
             }
             list.entries.push(entry);
         }
+        for op in 0..ops.len() {
+            if list.returns[op] == NO_RETURN {
+                list.unlink(list.calls[op]);
+            }
+        }
         list
     }
 
@@ -98,11 +106,6 @@ impl Entries {
     /// The linked entry after `at`, or the head after the last.
     pub(crate) fn next(&self, at: u32) -> u32 {
         self.next[at as usize]
-    }
-
-    /// The linked entry before `at`, or the head before the first.
-    pub(crate) fn prev(&self, at: u32) -> u32 {
-        self.prev[at as usize]
     }
 
     /// The operation whose call `at` is; `None` at a return or the head,
@@ -123,10 +126,11 @@ impl Entries {
         self.calls[op]
     }
 
-    /// Unlinks operation `op`'s call and return: it is linearized.
+    /// Unlinks operation `op`'s call and return: it is linearized. Nothing
+    /// for an unbounded one, which is not linked.
     pub(crate) fn lift(&mut self, op: usize) {
-        self.unlink(self.calls[op]);
         if self.returns[op] != NO_RETURN {
+            self.unlink(self.calls[op]);
             self.unlink(self.returns[op]);
         }
     }
@@ -136,8 +140,8 @@ impl Entries {
     pub(crate) fn unlift(&mut self, op: usize) {
         if self.returns[op] != NO_RETURN {
             self.relink(self.returns[op]);
+            self.relink(self.calls[op]);
         }
-        self.relink(self.calls[op]);
     }
 
     fn unlink(&mut self, at: u32) {
@@ -179,7 +183,8 @@ mod tests {
     }
 
     /// Entries follow time, ties in recording order; an indeterminate
-    /// operation has no return; lift and unlift restore the list exactly.
+    /// operation has no return and is not linked; lift and unlift restore the
+    /// list exactly.
     #[test]
     fn entries_follow_time_and_lift_restores() {
         let at = Instant::from_nanos;
@@ -192,14 +197,24 @@ mod tests {
         history.indeterminate_at(c, at(7)).unwrap();
         let ops: Vec<_> = history.operations().iter().map(SearchOp::new).collect();
         let mut list = Entries::new(&ops);
-        let order = vec![(1, false), (0, false), (2, false), (1, true), (0, true)];
+        let order = vec![(1, false), (0, false), (1, true), (0, true)];
         assert_eq!(walk(&list), order);
+        assert!(
+            list.call_of(0) < list.call_of(2),
+            "at one instant, as recorded"
+        );
+        assert!(
+            list.call_of(2) < list.call_of(1) + 3,
+            "placed among the others"
+        );
 
         list.lift(1);
-        assert_eq!(walk(&list), vec![(0, false), (2, false), (0, true)]);
+        assert_eq!(walk(&list), vec![(0, false), (0, true)]);
+        list.lift(2);
         list.lift(0);
-        assert_eq!(walk(&list), vec![(2, false)]);
+        assert_eq!(walk(&list), vec![]);
         list.unlift(0);
+        list.unlift(2);
         list.unlift(1);
         assert_eq!(walk(&list), order);
     }

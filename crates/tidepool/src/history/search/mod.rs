@@ -45,6 +45,7 @@ pub(crate) use op::SearchOp;
 use searcher::{Pass, Searcher};
 
 use super::model::Model;
+use super::operation::Stamp;
 
 /// What the search found, and the steps of the model it took: an operation
 /// tried, or a probe of whether one would fit. A step in progress when the
@@ -54,8 +55,12 @@ pub(crate) enum Search {
     Linearizable {
         explored: u64,
     },
+    /// No linearization exists; the search never looked at an operation
+    /// invoked at or after `frontier` (the latest window's end it reached),
+    /// so those can be dropped and the rest is still not linearizable.
     NotLinearizable {
         explored: u64,
+        frontier: Stamp,
     },
     /// It took `explored_max` steps without an answer.
     Unknown {
@@ -67,7 +72,7 @@ impl Search {
     pub(crate) fn explored(self) -> u64 {
         match self {
             Search::Linearizable { explored }
-            | Search::NotLinearizable { explored }
+            | Search::NotLinearizable { explored, .. }
             | Search::Unknown { explored } => explored,
         }
     }
@@ -93,8 +98,9 @@ pub(crate) fn search<M: Model>(
         Search::Linearizable { explored } => Search::Linearizable {
             explored: spent + explored,
         },
-        Search::NotLinearizable { explored } => Search::NotLinearizable {
+        Search::NotLinearizable { explored, frontier } => Search::NotLinearizable {
             explored: spent + explored,
+            frontier,
         },
         Search::Unknown { explored } => Search::Unknown {
             explored: spent + explored,

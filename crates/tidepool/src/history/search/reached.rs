@@ -14,10 +14,20 @@
 //! ancestor's branch through the skip itself: it is checked for an identical
 //! configuration only. Without this, k optional writes a search must rule out
 //! cost it up to 2^k configurations.
+//!
+//! Identical configurations are found by fingerprints (the optional
+//! operations used have one too, beside the bitset); dominating ones by
+//! comparing bitsets, at most [`DOMINATING_SETS_MAX`] per fingerprint and
+//! state, so that a visit costs a bounded number of comparisons.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
+
+/// Bitsets of optional operations kept per (fingerprint, state) to find
+/// dominating configurations by. Past it, new ones are not kept: fewer
+/// configurations are pruned, none wrongly.
+const DOMINATING_SETS_MAX: usize = 16;
 
 /// The optional operations used by configurations reached with one
 /// (fingerprint, state): bitsets of `words` words each.
@@ -41,7 +51,11 @@ pub(crate) enum Visit {
 pub(crate) struct Reached<State> {
     /// Words per bitset of optional operations.
     words: usize,
-    configs: HashMap<(u128, State), UsedSets>,
+    /// Every configuration: (required fingerprint, optional fingerprint,
+    /// state).
+    identical: HashSet<(u128, u128, State)>,
+    /// Some of them, for dominance: by (required fingerprint, state).
+    dominating: HashMap<(u128, State), UsedSets>,
 }
 
 impl<State: Clone + Eq + Hash> Reached<State> {
@@ -49,48 +63,47 @@ impl<State: Clone + Eq + Hash> Reached<State> {
     pub(crate) fn new(optional: usize) -> Reached<State> {
         Reached {
             words: optional.div_ceil(64),
-            configs: HashMap::new(),
+            identical: HashSet::new(),
+            dominating: HashMap::new(),
         }
     }
 
     /// Records the configuration of `linearized` (the fingerprint of the
-    /// required operations linearized), `state`, and `used` (the bitset of
-    /// optional operations linearized or skipped); `false` when a
-    /// configuration reached before stands for it, as `visit` says.
+    /// required operations linearized), `state`, and the optional operations
+    /// linearized or skipped (`used` as a bitset, `used_fingerprint` as a
+    /// fingerprint); `false` when a configuration reached before stands for
+    /// it, as `visit` says.
     pub(crate) fn visit(
         &mut self,
         linearized: u128,
         state: State,
         used: &[u64],
+        used_fingerprint: u128,
         visit: Visit,
     ) -> bool {
         debug_assert_eq!(used.len(), self.words, "a bitset of the search's width");
-        match self.configs.entry((linearized, state)) {
-            Entry::Vacant(vacant) => {
-                vacant.insert(UsedSets {
-                    bits: used.to_vec(),
-                });
-                true
+        let identical = (linearized, used_fingerprint, state);
+        if self.identical.contains(&identical) {
+            return false;
+        }
+        let (linearized, used_fingerprint, state) = identical;
+        if self.words > 0 {
+            let sets = match self.dominating.entry((linearized, state.clone())) {
+                Entry::Vacant(vacant) => vacant.insert(UsedSets { bits: Vec::new() }),
+                Entry::Occupied(occupied) => occupied.into_mut(),
+            };
+            if visit == Visit::Dominance
+                && sets.bits.chunks(self.words).any(|set| subset(set, used))
+            {
+                return false;
             }
-            Entry::Occupied(mut occupied) => {
-                let sets = occupied.get_mut();
-                if self.words == 0 {
-                    return false;
-                }
-                let stands_for = |set: &[u64]| match visit {
-                    Visit::Dominance => subset(set, used),
-                    Visit::Exact => set == used,
-                };
-                if sets.bits.chunks(self.words).any(stands_for) {
-                    return false;
-                }
-                if visit == Visit::Dominance {
-                    sets.remove_supersets_of(used, self.words);
-                }
+            sets.remove_supersets_of(used, self.words);
+            if sets.bits.len() < DOMINATING_SETS_MAX * self.words {
                 sets.bits.extend_from_slice(used);
-                true
             }
         }
+        self.identical.insert((linearized, used_fingerprint, state));
+        true
     }
 }
 
@@ -126,42 +139,47 @@ mod tests {
     /// else; a smaller set recorded later replaces the larger ones.
     #[test]
     fn subsets_dominate() {
+        // A fingerprint for the tests: distinct for distinct bitsets here.
+        let fp = |bits: &[u64]| {
+            bits.iter()
+                .fold(0u128, |fp, &word| fp * 31 + u128::from(word))
+        };
         let mut reached = Reached::new(70);
-        assert!(reached.visit(1, 'a', &[0b011, 0], Visit::Dominance));
+        assert!(reached.visit(1, 'a', &[0b011, 0], fp(&[0b011, 0]), Visit::Dominance));
         assert!(
-            !reached.visit(1, 'a', &[0b011, 0], Visit::Dominance),
+            !reached.visit(1, 'a', &[0b011, 0], fp(&[0b011, 0]), Visit::Dominance),
             "the same configuration"
         );
         assert!(
-            !reached.visit(1, 'a', &[0b111, 1], Visit::Dominance),
+            !reached.visit(1, 'a', &[0b111, 1], fp(&[0b111, 1]), Visit::Dominance),
             "a superset"
         );
         assert!(
-            reached.visit(1, 'a', &[0b101, 0], Visit::Dominance),
+            reached.visit(1, 'a', &[0b101, 0], fp(&[0b101, 0]), Visit::Dominance),
             "incomparable"
         );
         assert!(
-            reached.visit(1, 'b', &[0b111, 0], Visit::Dominance),
+            reached.visit(1, 'b', &[0b111, 0], fp(&[0b111, 0]), Visit::Dominance),
             "another state"
         );
         assert!(
-            reached.visit(2, 'a', &[0b111, 0], Visit::Dominance),
+            reached.visit(2, 'a', &[0b111, 0], fp(&[0b111, 0]), Visit::Dominance),
             "another fingerprint"
         );
         assert!(
-            reached.visit(1, 'a', &[0b001, 0], Visit::Dominance),
+            reached.visit(1, 'a', &[0b001, 0], fp(&[0b001, 0]), Visit::Dominance),
             "a subset of both"
         );
-        assert_eq!(reached.configs[&(1, 'a')].bits, [0b001, 0]);
+        assert_eq!(reached.dominating[&(1, 'a')].bits, [0b001, 0]);
 
-        assert!(!reached.visit(1, 'a', &[0b001, 0], Visit::Exact));
+        assert!(!reached.visit(1, 'a', &[0b001, 0], fp(&[0b001, 0]), Visit::Exact));
         assert!(
-            reached.visit(1, 'a', &[0b111, 0], Visit::Exact),
+            reached.visit(1, 'a', &[0b111, 0], fp(&[0b111, 0]), Visit::Exact),
             "a superset, exactly"
         );
 
         let mut required_only = Reached::new(0);
-        assert!(required_only.visit(1, 'a', &[], Visit::Dominance));
-        assert!(!required_only.visit(1, 'a', &[], Visit::Dominance));
+        assert!(required_only.visit(1, 'a', &[], fp(&[]), Visit::Dominance));
+        assert!(!required_only.visit(1, 'a', &[], fp(&[]), Visit::Dominance));
     }
 }

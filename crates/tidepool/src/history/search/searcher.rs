@@ -1,12 +1,13 @@
 //! [`Searcher`]: the depth-first search itself, its phases and its moves.
 
-mod guided;
+mod optional;
 
 use super::entries::Entries;
 use super::fingerprint::Fingerprints;
 use super::reached::{Reached, Visit};
 use super::{Search, SearchOp};
 use crate::history::model::Model;
+use crate::history::operation::Stamp;
 
 /// Which operations of the window the search is trying.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,8 +22,11 @@ enum Phase {
     Helping,
     /// The other operations with an output.
     Required,
-    /// Those that may never take effect, once every required one failed.
+    /// Those that may never take effect and have no deadline, once every
+    /// required one failed: latest called first.
     Optional,
+    /// Those that may never take effect and have a deadline.
+    Bounded,
     /// Skipping the optional operation whose return ends the window.
     Skip,
 }
@@ -46,7 +50,7 @@ struct Frame<State> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Pass {
     /// Those in which an optional operation, one of the latest
-    /// [`guided::GUIDED_HORIZON`] called, is linearized only right before a required
+    /// [`optional::GUIDED_HORIZON`] called, is linearized only right before a required
     /// one that it lets fit. A linearization found is one; none found proves
     /// nothing.
     Guided,
@@ -66,18 +70,23 @@ pub(super) struct Searcher<'a, M: Model> {
     linearized: u128,
     /// The bitset of the optional operations linearized or skipped.
     used: Vec<u64>,
+    /// Their fingerprint.
+    used_fingerprint: u128,
     /// Each optional operation's bit in `used`.
     used_bit: Vec<u32>,
     state: M::State,
     stack: Vec<Frame<M::State>>,
     reached: Reached<M::State>,
-    /// The optional operations, by call.
+    /// The optional operations without a deadline (unbounded), by call: they
+    /// are not in the list of entries.
     optional: Vec<usize>,
     required_total: usize,
     required_linearized: usize,
     phase: Phase,
     /// The return that ends the window, once the due phase found it.
     window_end: u32,
+    /// The latest window's end found.
+    frontier: u32,
     /// Whether the due operation does not fit (its output is not the model's).
     misfit: bool,
     /// Whether an operation of the window was found after which the due one
@@ -106,13 +115,13 @@ impl<'a, M: Model> Searcher<'a, M> {
             })
             .collect();
         let mut by_call: Vec<usize> = (0..ops.len())
-            .filter(|&op| !ops[op].is_required())
+            .filter(|&op| ops[op].deadline.is_none())
             .collect();
         by_call.sort_unstable_by_key(|&op| entries.call_of(op));
         let mut reached = Reached::new(optional as usize);
         let used = vec![0; (optional as usize).div_ceil(64)];
         let state = model.init();
-        reached.visit(0, state.clone(), &used, Visit::Dominance);
+        reached.visit(0, state.clone(), &used, 0, Visit::Dominance);
         Searcher {
             model,
             ops,
@@ -123,6 +132,7 @@ impl<'a, M: Model> Searcher<'a, M> {
             fingerprints: Fingerprints::new(ops.len()),
             linearized: 0,
             used,
+            used_fingerprint: 0,
             used_bit,
             state,
             stack: Vec::new(),
@@ -132,6 +142,7 @@ impl<'a, M: Model> Searcher<'a, M> {
             required_linearized: 0,
             phase: Phase::Due,
             window_end: head,
+            frontier: head,
             misfit: false,
             helped: false,
             cursor,
@@ -145,8 +156,8 @@ impl<'a, M: Model> Searcher<'a, M> {
                     explored: self.explored,
                 };
             }
-            if self.phase == Phase::Optional && self.pass == Pass::Guided {
-                match self.try_helpers() {
+            if self.phase == Phase::Optional {
+                match self.try_optional() {
                     Some(true) | None => continue,
                     Some(false) => self.cursor = self.entries.head(),
                 }
@@ -155,6 +166,7 @@ impl<'a, M: Model> Searcher<'a, M> {
                 if !self.window_ends() {
                     return Search::NotLinearizable {
                         explored: self.explored,
+                        frontier: self.frontier_stamp(),
                     };
                 }
                 continue;
@@ -164,19 +176,28 @@ impl<'a, M: Model> Searcher<'a, M> {
                 Phase::Helping | Phase::Required => {
                     self.ops[op].is_required() && Some(op) != self.due()
                 }
-                Phase::Optional => !self.ops[op].is_required(),
+                Phase::Bounded => !self.ops[op].is_required(),
+                Phase::Optional => unreachable!("the optional phase has its own scan"),
             };
             if tried && self.linearize(op) {
                 continue;
             }
-            self.cursor = match self.phase {
-                Phase::Optional => self.entries.prev(self.cursor),
-                _ => self.entries.next(self.cursor),
-            };
+            self.cursor = self.entries.next(self.cursor);
         }
         Search::Linearizable {
             explored: self.explored,
         }
+    }
+
+    /// When the entry at the frontier happens: the return of an operation.
+    fn frontier_stamp(&self) -> Stamp {
+        let op = self
+            .entries
+            .return_at(self.frontier)
+            .expect("the frontier is a return");
+        self.ops[op]
+            .deadline
+            .expect("an operation with a return has a deadline")
     }
 
     /// The required operation whose return ends the window, once the due
@@ -187,15 +208,16 @@ impl<'a, M: Model> Searcher<'a, M> {
     }
 
     /// At the end of a phase's scan (the return that ends the window, or the
-    /// head for the optional phase, which scans backwards), moves on to the
-    /// next phase: the operation returning at the window's end, if required;
-    /// the other required ones; the optional ones, latest first; then
-    /// skipping the operation returning at the window's end if it is
-    /// optional, else backtracking. `false` when there is nothing to
-    /// backtrack to.
+    /// head), moves on to the next phase: the operation returning at the
+    /// window's end, if required; those after which it fits, if it does not;
+    /// the other required ones; the unbounded optional ones, latest called
+    /// first; the bounded ones; then skipping the operation returning at the
+    /// window's end if it is optional, else backtracking. `false` when there
+    /// is nothing to backtrack to.
     fn window_ends(&mut self) -> bool {
         if self.phase == Phase::Due {
             self.window_end = self.cursor;
+            self.frontier = self.frontier.max(self.window_end);
         }
         let returning = self
             .entries
@@ -236,15 +258,26 @@ impl<'a, M: Model> Searcher<'a, M> {
                 let chained = self
                     .stack
                     .last()
-                    .is_some_and(|last| last.phase == Phase::Optional);
-                self.cursor = match self.pass {
-                    Pass::Guided if chained => self.entries.head(),
-                    Pass::Guided => self.window_end,
-                    Pass::Full => self.entries.prev(self.window_end),
+                    .is_some_and(|last| matches!(last.phase, Phase::Optional | Phase::Bounded));
+                self.cursor = if self.pass == Pass::Guided && chained {
+                    self.entries.head()
+                } else {
+                    self.window_end
                 };
                 true
             }
-            Phase::Optional | Phase::Skip => {
+            Phase::Optional => {
+                self.phase = Phase::Bounded;
+                let chained = self
+                    .stack
+                    .last()
+                    .is_some_and(|last| matches!(last.phase, Phase::Optional | Phase::Bounded));
+                if !(self.pass == Pass::Guided && chained) {
+                    self.cursor = self.entries.first();
+                }
+                true
+            }
+            Phase::Bounded | Phase::Skip => {
                 if required || !self.skip(returning) {
                     return self.backtrack();
                 }
@@ -290,10 +323,13 @@ impl<'a, M: Model> Searcher<'a, M> {
         } else {
             Visit::Dominance
         };
-        if !self
-            .reached
-            .visit(self.linearized, state.clone(), &self.used, visit)
-        {
+        if !self.reached.visit(
+            self.linearized,
+            state.clone(),
+            &self.used,
+            self.used_fingerprint,
+            visit,
+        ) {
             self.flip(op);
             return false;
         }
@@ -350,14 +386,19 @@ impl<'a, M: Model> Searcher<'a, M> {
     }
     /// Whether `op`, leading to `state`, belongs to the phase: in the
     /// helping phase, when the due operation fits after it; in the required
-    /// phase, when it does not (the others were tried); in the optional phase
-    /// of a guided pass, when it does.
+    /// phase, when it does not (the others were tried); in the bounded phase
+    /// of a guided pass, when a required operation of the window fits after
+    /// it that does not now.
     fn in_phase(&mut self, op: usize, state: &M::State) -> bool {
         let helping = match self.phase {
             Phase::Helping => true,
             Phase::Required if self.misfit => false,
+            Phase::Bounded if self.pass == Pass::Guided => {
+                let misfits = self.misfits();
+                return self.lets_fit(state, &misfits);
+            }
             // All required operations are tried when the due one fits; a
-            // guided pass tries only optional helpers, found already.
+            // guided pass tries only unbounded helpers, found already.
             _ => return true,
         };
         let Some(due) = self.due() else {
@@ -380,6 +421,7 @@ impl<'a, M: Model> Searcher<'a, M> {
         } else {
             let bit = self.used_bit[op] as usize;
             self.used[bit / 64] ^= 1 << (bit % 64);
+            self.used_fingerprint ^= self.fingerprints.key(op);
         }
     }
 
@@ -407,16 +449,13 @@ impl<'a, M: Model> Searcher<'a, M> {
                     self.phase = Phase::Required;
                     self.cursor = self.entries.first();
                 }
-                Phase::Helping | Phase::Required => {
+                Phase::Helping | Phase::Required | Phase::Bounded => {
                     self.phase = frame.phase;
                     self.cursor = self.entries.next(self.entries.call_of(op));
                 }
                 Phase::Optional => {
                     self.phase = frame.phase;
-                    self.cursor = match self.pass {
-                        Pass::Guided => self.entries.call_of(op),
-                        Pass::Full => self.entries.prev(self.entries.call_of(op)),
-                    };
+                    self.cursor = self.entries.call_of(op);
                 }
                 // A skip was the last thing to try where it was made.
                 Phase::Skip => continue,

@@ -1,14 +1,16 @@
-//! The guided pass's choice of optional operations: only those, among the
-//! latest called, that let a required operation of the window fit.
+//! The optional phase: which unbounded optional operations the search tries,
+//! latest called first. The full search tries all those called before the
+//! window's end; a guided pass only those, among the latest called, after
+//! which a required operation of the window fits that does not now.
 
-use super::Searcher;
+use super::{Pass, Searcher};
 use crate::history::model::Model;
 
 /// Optional operations a guided pass considers at a dead end: the latest
 /// called. An operation a read needs was most often called shortly before;
 /// with more, each dead end would cost as many steps as there are optional
 /// operations in the partition, which grow with it.
-const GUIDED_HORIZON: usize = 32;
+pub(super) const GUIDED_HORIZON: usize = 32;
 
 impl<M: Model> Searcher<'_, M> {
     /// Whether an optional operation within the guided horizon, not
@@ -27,15 +29,18 @@ impl<M: Model> Searcher<'_, M> {
         false
     }
 
-    /// The optional operations a guided pass may try before `cursor`: their
-    /// range in `optional`, the latest [`GUIDED_HORIZON`] called before the
-    /// window's end.
+    /// The optional operations the pass may try that are called before
+    /// `cursor`: their range in `optional`. A guided pass only considers the
+    /// latest [`GUIDED_HORIZON`] called before the window's end.
     fn horizon(&self, cursor: u32) -> (usize, usize) {
         let called_before = |bound: u32| {
             self.optional
                 .partition_point(|&op| self.entries.call_of(op) < bound)
         };
-        let lowest = called_before(self.window_end).saturating_sub(GUIDED_HORIZON);
+        let lowest = match self.pass {
+            Pass::Guided => called_before(self.window_end).saturating_sub(GUIDED_HORIZON),
+            Pass::Full => 0,
+        };
         (lowest, called_before(cursor).max(lowest))
     }
 
@@ -44,12 +49,14 @@ impl<M: Model> Searcher<'_, M> {
     fn helps(&mut self, op: usize, misfits: &[usize]) -> bool {
         self.explored += 1;
         let (state, _) = self.model.step(&self.state, self.ops[op].op);
-        if state == self.state {
-            return false;
-        }
+        state != self.state && self.lets_fit(&state, misfits)
+    }
+
+    /// Whether one of `misfits` fits `state`.
+    pub(super) fn lets_fit(&mut self, state: &M::State, misfits: &[usize]) -> bool {
         misfits.iter().any(|&misfit| {
             self.explored += 1;
-            let (_, output) = self.model.step(&state, self.ops[misfit].op);
+            let (_, output) = self.model.step(state, self.ops[misfit].op);
             self.ops[misfit]
                 .output
                 .is_some_and(|observed| *observed == output)
@@ -57,7 +64,7 @@ impl<M: Model> Searcher<'_, M> {
     }
 
     /// The required operations of the window that do not fit now.
-    fn misfits(&mut self) -> Vec<usize> {
+    pub(super) fn misfits(&mut self) -> Vec<usize> {
         let mut misfits = Vec::new();
         let mut at = self.entries.first();
         while let Some(op) = self.entries.call_at(at) {
@@ -69,14 +76,17 @@ impl<M: Model> Searcher<'_, M> {
         misfits
     }
 
-    /// In the optional phase of a guided pass: linearizes the next optional
-    /// operation, latest call first, among those called before the cursor
-    /// within the horizon, after which a required operation of the window
-    /// fits that does not now. `Some(false)` when none is left, `None` when
-    /// out of steps.
-    pub(super) fn try_helpers(&mut self) -> Option<bool> {
-        let misfits = self.misfits();
-        if misfits.is_empty() {
+    /// In the optional phase: linearizes the next optional operation the
+    /// pass may try, latest call first, among those called before the cursor
+    /// (in a guided pass, only one after which a required operation of the
+    /// window fits that does not now). `Some(false)` when none is left, `None`
+    /// when out of steps.
+    pub(super) fn try_optional(&mut self) -> Option<bool> {
+        let misfits = match self.pass {
+            Pass::Guided => self.misfits(),
+            Pass::Full => Vec::new(),
+        };
+        if self.pass == Pass::Guided && misfits.is_empty() {
             return Some(false);
         }
         let (lowest, end) = self.horizon(self.cursor);
@@ -89,7 +99,8 @@ impl<M: Model> Searcher<'_, M> {
                 return None;
             }
             self.cursor = self.entries.call_of(op);
-            if self.helps(op, &misfits) && self.linearize(op) {
+            let tried = self.pass == Pass::Full || self.helps(op, &misfits);
+            if tried && self.linearize(op) {
                 return Some(true);
             }
         }
