@@ -70,7 +70,8 @@ pub const OPEN_PER_CLIENT_MAX_DEFAULT: u32 = 1;
 ///     history
 /// });
 /// let history = run.outcome.unwrap();
-/// assert_eq!(history.operations()[0].ended_at().unwrap().since_origin(), Duration::from_millis(3));
+/// let ended = history.operations()[0].ended_at().unwrap();
+/// assert_eq!(ended.since_origin(), Duration::from_millis(3));
 /// ```
 #[derive(Clone, Debug)]
 pub struct History<Op, Out> {
@@ -352,7 +353,8 @@ impl<Op, Out> History<Op, Out> {
     /// let early = history.invoke_at(ClientId(0), "early", Instant::from_nanos(1)).unwrap();
     /// history.complete_at(early, (), Instant::from_nanos(9)).unwrap();
     /// let order: Vec<_> = history.events().map(|event| (event.id, event.kind)).collect();
-    /// assert_eq!(order, [(early, EventKind::Invoked), (late, EventKind::Invoked), (early, EventKind::Ended)]);
+    /// let (invoked, ended) = (EventKind::Invoked, EventKind::Ended);
+    /// assert_eq!(order, [(early, invoked), (late, invoked), (early, ended)]);
     /// ```
     pub fn events(&self) -> impl Iterator<Item = Event> + '_ {
         let mut events: Vec<(Stamp, Event)> = Vec::with_capacity(2 * self.operations.len());

@@ -39,7 +39,8 @@ pub enum Verdict {
     /// No partition is known to fail, but the search of this one (the first
     /// such) stopped at its limit before an answer.
     Unknown {
-        /// The partition, described by [`Model::describe_partition`](super::Model::describe_partition).
+        /// The partition, described by
+        /// [`Model::describe_partition`](super::Model::describe_partition).
         partition: String,
         /// The states it explored.
         explored: u64,

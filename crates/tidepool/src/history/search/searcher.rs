@@ -50,9 +50,9 @@ struct Frame<State> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Pass {
     /// Those in which an optional operation, one of the latest
-    /// [`optional::GUIDED_HORIZON`] called, is linearized only right before a required
-    /// one that it lets fit. A linearization found is one; none found proves
-    /// nothing.
+    /// [`optional::GUIDED_HORIZON`] called, is linearized only right before
+    /// a required one that it lets fit. A linearization found is one; none
+    /// found proves nothing.
     Guided,
     /// All.
     Full,
