@@ -9,14 +9,14 @@ use crate::sim::{Latency, NetworkConfig, StorageConfig};
 /// `--network PRESET`: the network every seed uses.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NetworkPreset {
-    /// Latencies only: every byte arrives, in order ([`NetworkConfig::fault_free`]).
+    /// Latencies only: every byte arrives, in order (`NetworkConfig::fault_free`).
     FaultFree,
-    /// Mild, realistic faults ([`NetworkConfig::default`]).
+    /// Mild, realistic faults (`NetworkConfig::default`).
     Default,
     /// Frequent partial I/O, resets, refused connects, clogs and partitions,
     /// and a slow tail of latencies.
     Harsh,
-    /// Each seed draws its own network ([`NetworkConfig::random_for_seed`]).
+    /// Each seed draws its own network (`NetworkConfig::random_for_seed`).
     PerSeed,
 }
 
@@ -95,9 +95,9 @@ impl AttritionPreset {
 /// `--storage PRESET`: the disks of every host.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StoragePreset {
-    /// Latencies only ([`StorageConfig::fault_free`]).
+    /// Latencies only (`StorageConfig::fault_free`).
     FaultFree,
-    /// Rare faults of every kind but corruption ([`StorageConfig::default`]).
+    /// Rare faults of every kind but corruption (`StorageConfig::default`).
     Default,
     /// Frequent errors, failed syncs, latency spikes and silent corruption.
     Harsh,
