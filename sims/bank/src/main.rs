@@ -1,10 +1,11 @@
 //! `cargo xtask sim run bank`: the bank simulation.
 
+use std::ops::ControlFlow;
 use std::process::ExitCode;
 
 use clap::Parser;
 use sim_bank::BankBugs;
-use tidepool::cli::SimArgs;
+use tidepool::cli::{SimArgs, choose_bugs};
 
 /// Runs the bank simulation: 2 account servers, a coordinator, 3 tellers,
 /// network faults, crashes and power losses; then a report.
@@ -20,25 +21,8 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let bugs = match cli.bug.as_deref() {
-        None => BankBugs::default(),
-        Some("list") => {
-            for (name, about) in BankBugs::catalog() {
-                println!("{name:<28} {about}");
-            }
-            return ExitCode::SUCCESS;
-        }
-        Some(name) => match BankBugs::only(name) {
-            Some(bugs) => bugs,
-            None => {
-                let names: Vec<&str> = BankBugs::catalog().iter().map(|(n, _)| *n).collect();
-                eprintln!(
-                    "error: no bug named '{name}'; the bugs are: {}",
-                    names.join(", ")
-                );
-                return ExitCode::from(2);
-            }
-        },
-    };
-    tidepool::cli::run(sim_bank::simulation(bugs), &cli.sim)
+    match choose_bugs(cli.bug.as_deref(), BankBugs::catalog(), BankBugs::only) {
+        ControlFlow::Continue(bugs) => tidepool::cli::run(sim_bank::simulation(bugs), &cli.sim),
+        ControlFlow::Break(exit) => exit,
+    }
 }

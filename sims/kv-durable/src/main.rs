@@ -1,10 +1,11 @@
 //! `cargo xtask sim run kv-durable`: the durable KV simulation.
 
+use std::ops::ControlFlow;
 use std::process::ExitCode;
 
 use clap::Parser;
 use kv::DurableBugs;
-use tidepool::cli::SimArgs;
+use tidepool::cli::{SimArgs, choose_bugs};
 
 /// Runs the durable KV simulation: 3 durable servers, 8 clients, crashes,
 /// power losses, wipes and storage faults; then a report.
@@ -20,28 +21,14 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let bugs = match cli.bug.as_deref() {
-        None => DurableBugs::default(),
-        Some("list") => {
-            for (name, about) in DurableBugs::catalog() {
-                println!("{name:<34} {about}");
-            }
-            return ExitCode::SUCCESS;
+    match choose_bugs(
+        cli.bug.as_deref(),
+        DurableBugs::catalog(),
+        DurableBugs::only,
+    ) {
+        ControlFlow::Continue(bugs) => {
+            tidepool::cli::run(sim_kv_durable::simulation(bugs), &cli.sim)
         }
-        Some(name) => match DurableBugs::only(name) {
-            Some(bugs) => bugs,
-            None => {
-                let names: Vec<&str> = DurableBugs::catalog()
-                    .iter()
-                    .map(|(name, _)| *name)
-                    .collect();
-                eprintln!(
-                    "error: no bug named '{name}'; the bugs are: {}",
-                    names.join(", ")
-                );
-                return ExitCode::from(2);
-            }
-        },
-    };
-    tidepool::cli::run(sim_kv_durable::simulation(bugs), &cli.sim)
+        ControlFlow::Break(exit) => exit,
+    }
 }

@@ -1,10 +1,11 @@
 //! `cargo xtask sim run kv`: the tutorial's KV simulation.
 
+use std::ops::ControlFlow;
 use std::process::ExitCode;
 
 use clap::Parser;
 use kv::Bugs;
-use tidepool::cli::SimArgs;
+use tidepool::cli::{SimArgs, choose_bugs};
 
 /// Runs the KV simulation: 3 servers, 4 clients, network faults, reboots; then a report.
 #[derive(Parser)]
@@ -19,25 +20,8 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let bugs = match cli.bug.as_deref() {
-        None => Bugs::default(),
-        Some("list") => {
-            for (name, about) in Bugs::catalog() {
-                println!("{name:<28} {about}");
-            }
-            return ExitCode::SUCCESS;
-        }
-        Some(name) => match Bugs::only(name) {
-            Some(bugs) => bugs,
-            None => {
-                let names: Vec<&str> = Bugs::catalog().iter().map(|(name, _)| *name).collect();
-                eprintln!(
-                    "error: no bug named '{name}'; the bugs are: {}",
-                    names.join(", ")
-                );
-                return ExitCode::from(2);
-            }
-        },
-    };
-    tidepool::cli::run(sim_kv::simulation(bugs), &cli.sim)
+    match choose_bugs(cli.bug.as_deref(), Bugs::catalog(), Bugs::only) {
+        ControlFlow::Continue(bugs) => tidepool::cli::run(sim_kv::simulation(bugs), &cli.sim),
+        ControlFlow::Break(exit) => exit,
+    }
 }

@@ -15,9 +15,11 @@
 //! ```
 
 mod args;
+mod bugs;
 mod presets;
 mod run;
 
 pub use args::{SHARD_INDEX_VARIABLE, SimArgs, parse_seed, parse_shard, shard_from_env};
+pub use bugs::choose_bugs;
 pub use presets::{AttritionPreset, NetworkPreset, StoragePreset};
 pub use run::{apply, main, run};
