@@ -126,3 +126,40 @@ fn no_chaos_turns_every_fault_family_off() {
         .run_test();
     assert_eq!(no_network.faults.total(), 0, "{no_network}");
 }
+
+/// Reads a file of its own host's disk during the run: at a read-error rate
+/// of 1, every read fails unless the storage faults are off.
+struct DiskReader;
+
+impl Workload for DiskReader {
+    async fn run(&mut self, ctx: &WorkloadContext) -> Result<(), BoxError> {
+        use tidepool::providers::{StorageFile, StorageProvider};
+        let file = ctx.storage().create("data").await?;
+        file.write_all_at(b"abc", 0).await?;
+        assert_eq!(file.read_all().await?, b"abc");
+        Ok(())
+    }
+}
+
+#[test]
+fn no_storage_faults_and_no_fault_injectors_turn_their_families_off() {
+    let faulty = || {
+        simulation()
+            .workload(|_| DiskReader)
+            .storage(tidepool::sim::StorageConfig {
+                read_error_probability: 1.0,
+                ..tidepool::sim::StorageConfig::fault_free()
+            })
+            .fault_injector("killer", |faults: tidepool::FaultHandle| async move {
+                faults.kill(faults.processes()[0]);
+            })
+    };
+    let with = faulty().run().unwrap();
+    assert_eq!(with.failed, 10, "every read fails: {with}");
+    assert!(
+        with.faults.disk_read_errors > 0 && with.faults.kills > 0,
+        "{with}"
+    );
+    let without = faulty().no_storage_faults().no_fault_injectors().run_test();
+    assert_eq!(without.faults.total(), 0, "{without}");
+}

@@ -211,11 +211,14 @@ impl<'a> Body<'a> {
     }
 }
 
+/// Records for tests: a SET and a DELETE of string keys and values.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod test_records {
+    use bytes::Bytes;
 
-    fn set(lsn: u64, key: &'static str, value: &'static str) -> Record {
+    use super::{Change, Record};
+
+    pub(crate) fn set(lsn: u64, key: &'static str, value: &'static str) -> Record {
         let (key, value) = (Bytes::from(key), Bytes::from(value));
         Record {
             lsn,
@@ -223,7 +226,7 @@ mod tests {
         }
     }
 
-    fn delete(lsn: u64, key: &'static str) -> Record {
+    pub(crate) fn delete(lsn: u64, key: &'static str) -> Record {
         Record {
             lsn,
             change: Change::Delete {
@@ -231,6 +234,12 @@ mod tests {
             },
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_records::{delete, set};
+    use super::*;
 
     fn encoded(record: &Record) -> Vec<u8> {
         let mut bytes = Vec::new();

@@ -230,24 +230,8 @@ pub(crate) fn replay(log: &[u8], snapshot: Snapshot, bugs: DurableBugs) -> Repla
 
 #[cfg(test)]
 mod tests {
+    use super::super::record::test_records::{delete, set};
     use super::*;
-
-    fn set(lsn: u64, key: &'static str, value: &'static str) -> Record {
-        let (key, value) = (Bytes::from(key), Bytes::from(value));
-        Record {
-            lsn,
-            change: Change::Set { key, value },
-        }
-    }
-
-    fn delete(lsn: u64, key: &'static str) -> Record {
-        Record {
-            lsn,
-            change: Change::Delete {
-                key: Bytes::from(key),
-            },
-        }
-    }
 
     /// The log of `records`, and the offset where each one starts.
     fn log(records: &[Record]) -> (Vec<u8>, Vec<usize>) {
