@@ -187,7 +187,7 @@ impl FaultHandle {
     pub async fn reboot_after(&self, process: ProcessId, death: Death, grace: Duration) {
         self.entry(process, |_| ());
         processes::stop(&self.processes, process.0, death, grace).await;
-        count_reboot(&self.processes, death);
+        count_reboot(death);
         processes::boot(&self.processes, process.0);
     }
 
@@ -226,8 +226,7 @@ impl FaultHandle {
 }
 
 /// Counts a reboot by `death` (power losses and wipes count on the disk).
-fn count_reboot(processes: &Processes, death: Death) {
-    let _ = processes;
+fn count_reboot(death: Death) {
     match death {
         Death::Graceful => count(|faults| faults.reboots_graceful += 1),
         Death::Crash => count(|faults| faults.reboots_crash += 1),
@@ -317,7 +316,7 @@ pub(crate) async fn attrition(processes: Processes, attrition: Attrition) {
         // Each reboot runs on its own so that the next can start while this one recovers.
         drop(sim::spawn("attrition-reboot", async move {
             processes::stop(&processes, victim, death, grace).await;
-            count_reboot(&processes, death);
+            count_reboot(death);
             sim::sleep(delay).await;
             if processes::is_down(&processes, victim) {
                 processes::boot(&processes, victim);

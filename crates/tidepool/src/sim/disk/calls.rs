@@ -44,16 +44,12 @@ impl World {
             }
         };
         let latency = latency.clone();
-        let delay = latency.sample_nanos(|| self.rng_next());
+        let delay = latency.sample_nanos(|| self.random_u64());
         if spike {
             self.disks.stats.slow_ops += 1;
             self.record(TraceKind::Fault, host, fault_code::SLOW);
         }
         delay
-    }
-
-    fn rng_next(&mut self) -> u64 {
-        self.random_u64()
     }
 
     /// Draws a fault of probability `p` (only while faults are active).

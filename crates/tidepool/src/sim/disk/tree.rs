@@ -186,7 +186,7 @@ impl Tree {
 
     /// A power loss of the names: a prefix of the pending change groups, `kept`
     /// of them, lands; the rest is undone. Nodes no longer reachable from the
-    /// root are freed. Returns the nodes left, in order, for their contents.
+    /// root are freed, so that only live files go through their own power loss.
     pub(crate) fn power_loss(&mut self, kept: usize) {
         let pending = std::mem::take(&mut self.pending);
         for change in pending.into_iter().take(kept).flatten() {
