@@ -75,19 +75,54 @@ pub struct Failure {
     pub replayed: Option<bool>,
 }
 
+/// What stopped a run, before it is tied to a seed: named fields, since an
+/// origin and a reason are both text and a tuple lets them swap unnoticed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Cause {
+    /// What kind of failure.
+    pub(crate) kind: FailureKind,
+    /// Where it came from: `host/task`, an assertion site, `invariant NAME`.
+    pub(crate) origin: String,
+    /// What went wrong, in words.
+    pub(crate) reason: String,
+}
+
+/// A cause and the simulated time it was caught at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Caught {
+    pub(crate) cause: Cause,
+    pub(crate) time: Instant,
+}
+
+impl Caught {
+    /// The failure of iteration `iteration` (seed `seed`) this caught, replayed by `replay`.
+    pub(crate) fn into_failure(self, iteration: u64, seed: u64, replay: String) -> Failure {
+        Failure {
+            iteration,
+            seed,
+            kind: self.cause.kind,
+            reason: self.cause.reason,
+            origin: self.cause.origin,
+            time: self.time,
+            replay,
+            replayed: None,
+        }
+    }
+}
+
 /// Failures recorded during a run, kept in the world until the step hook sees them.
 #[derive(Default)]
 pub(crate) struct Failures {
-    pub(crate) first: Option<(FailureKind, String, String, Instant)>,
+    pub(crate) first: Option<Caught>,
 }
 
 /// Records a failure of the running iteration (only the first counts).
-pub(crate) fn record(kind: FailureKind, origin: String, reason: String) {
+pub(crate) fn record(cause: Cause) {
     crate::sim::with_world("record failure", |world| {
-        let now = world.now();
+        let time = world.now();
         let failures = world.extension::<Failures>();
         if failures.first.is_none() {
-            failures.first = Some((kind, origin, reason, now));
+            failures.first = Some(Caught { cause, time });
         }
     });
     super::iteration::request_step_check();

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::attrition::FaultCounts;
 use super::builder::{NetworkChoice, Plan};
 use super::chaos::{self, FaultHandle};
-use super::failure::{self, Failure, FailureKind, Failures};
+use super::failure::{self, Caught, Cause, Failure, FailureKind, Failures};
 use super::final_check::FinalCheckWorkload;
 use super::processes::{self, ProcessTable, Processes};
 use super::state::{self, StateMap};
@@ -59,9 +59,6 @@ fn take_step_check_request() -> bool {
     STEP_CHECK_PENDING.with(|pending| pending.replace(false))
 }
 
-/// A failure caught during a run: kind, origin, reason, simulated time.
-type Caught = (FailureKind, String, String, Instant);
-
 /// What runs after every executor step: the watchdog's heartbeat, then the
 /// first assertion violation, panic, recorded failure or broken invariant.
 struct StepHook<'a> {
@@ -76,15 +73,9 @@ impl StepHook<'_> {
         if info.polls % 64 == 0 {
             self.heartbeat.fetch_add(1, Ordering::Relaxed);
         }
-        if let Some(violation) = assertions::first_violation() {
-            let origin = format!("{} at {}", violation.kind, violation.site);
-            let reason = violation.to_string();
-            self.caught = Some((
-                FailureKind::Assertion,
-                origin,
-                reason.clone(),
-                violation.time,
-            ));
+        if let Some(caught) = violation() {
+            let reason = caught.cause.reason.clone();
+            self.caught = Some(caught);
             return Some(reason);
         }
         if info.panics == 0 && !take_step_check_request() {
@@ -96,20 +87,26 @@ impl StepHook<'_> {
             Found::Failure(caught) => Some(caught),
             Found::InvariantsDue => check_invariants(plan).or_else(violation),
         };
-        self.caught.as_ref().map(|(_, _, reason, _)| reason.clone())
+        self.caught
+            .as_ref()
+            .map(|caught| caught.cause.reason.clone())
     }
 }
 
 /// The first assertion violation of the run, as a failure.
 fn violation() -> Option<Caught> {
-    let violation = assertions::first_violation()?;
-    let origin = format!("{} at {}", violation.kind, violation.site);
-    Some((
-        FailureKind::Assertion,
-        origin,
-        violation.to_string(),
-        violation.time,
-    ))
+    assertions::first_violation().map(|violation| violation_caught(&violation))
+}
+
+fn violation_caught(violation: &assertions::Violation) -> Caught {
+    Caught {
+        cause: Cause {
+            kind: FailureKind::Assertion,
+            origin: format!("{} at {}", violation.kind, violation.site),
+            reason: violation.to_string(),
+        },
+        time: violation.time,
+    }
 }
 
 /// Runs iteration `index` with `seed`. `heartbeat` is bumped as the world makes
@@ -150,15 +147,7 @@ pub(crate) fn run_iteration(
         );
     heartbeat.fetch_add(1, Ordering::Relaxed);
     // A violation in the last steps (the final invariants) had no step after it.
-    let late_violation = run_assertions.first_violation().map(|violation| {
-        let origin = format!("{} at {}", violation.kind, violation.site);
-        (
-            FailureKind::Assertion,
-            origin,
-            violation.to_string(),
-            violation.time,
-        )
-    });
+    let late_violation = run_assertions.first_violation().map(violation_caught);
     let failure = match (&run.outcome, hook.caught.or(late_violation)) {
         (_, Some(caught)) => Some(caught),
         (Ok(_), None) => None,
@@ -167,16 +156,7 @@ pub(crate) fn run_iteration(
     let replay = format!("{} --seed {seed:#018x}", plan.replay_command);
     IterationResult {
         index,
-        failure: failure.map(|(kind, origin, reason, time)| Failure {
-            replayed: None,
-            iteration: index,
-            seed,
-            kind,
-            reason,
-            origin,
-            time,
-            replay,
-        }),
+        failure: failure.map(|caught| caught.into_failure(index, seed, replay)),
         sim_time: run.end_time,
         trace_hash: run.trace_hash,
         trace_len: run.trace_len,
@@ -195,7 +175,14 @@ fn sim_error_failure(error: &SimError, time: Instant) -> Caught {
         SimError::Livelock { .. } => FailureKind::Livelock,
         SimError::MainPanicked { .. } | SimError::Stopped(_) => FailureKind::Panic,
     };
-    (kind, "sim".to_string(), error.to_string(), time)
+    Caught {
+        cause: Cause {
+            kind,
+            origin: "sim".to_string(),
+            reason: error.to_string(),
+        },
+        time,
+    }
 }
 
 /// What the step hook found in the world.
@@ -219,12 +206,14 @@ fn step_check(world: &mut World, plan: &Plan, state_version: &mut u64) -> Found 
             "task '{}' on {} panicked{at}: {}",
             panic.task, panic.host, panic.message
         );
-        return Found::Failure((
-            FailureKind::Panic,
-            format!("{}/{}", panic.host, panic.task),
-            reason,
-            panic.time,
-        ));
+        return Found::Failure(Caught {
+            cause: Cause {
+                kind: FailureKind::Panic,
+                origin: format!("{}/{}", panic.host, panic.task),
+                reason,
+            },
+            time: panic.time,
+        });
     }
     if let Some(first) = world.extension::<Failures>().first.clone() {
         return Found::Failure(first);
@@ -255,12 +244,14 @@ fn check_invariants(plan: &Plan) -> Option<Caught> {
                 crate::sim::world::panic_message(payload.as_ref())
             ),
         };
-        Some((
-            FailureKind::Invariant,
-            format!("invariant {name}"),
-            reason,
-            now,
-        ))
+        Some(Caught {
+            cause: Cause {
+                kind: FailureKind::Invariant,
+                origin: format!("invariant {name}"),
+                reason,
+            },
+            time: now,
+        })
     });
     sim::with_world("invariants", |world| *world.extension::<StateMap>() = map);
     broken
@@ -284,9 +275,8 @@ async fn drive(plan: Arc<Plan>) -> DriverOutput {
     }
     tracing::debug!("phase: shutdown, grace period {:?}", plan.grace_period);
     processes::shutdown_all(&processes, plan.grace_period).await;
-    if let Some(failure) = check_invariants(&plan) {
-        let (kind, origin, reason, _) = failure;
-        failure::record(kind, origin, reason);
+    if let Some(broken) = check_invariants(&plan) {
+        failure::record(broken.cause);
         // Let the step hook see it.
         sim::yield_now().await;
     }
@@ -401,11 +391,11 @@ fn spawn_phase(slots: Vec<WorkloadSlot>, phase: Phase) -> Vec<JoinHandle<Workloa
                         slot.label,
                         phase.label()
                     );
-                    failure::record(
-                        FailureKind::Workload,
-                        format!("{}/{}", slot.label, phase.label()),
+                    failure::record(Cause {
+                        kind: FailureKind::Workload,
+                        origin: format!("{}/{}", slot.label, phase.label()),
                         reason,
-                    );
+                    });
                 }
                 slot
             })

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::failure::{self, FailureKind};
+use super::failure::{self, Cause, FailureKind};
 use super::process::{ProcessFactory, sim_context};
 use super::{Restart, Shutdown};
 use crate::sim::{self, HostId, JoinHandle};
@@ -112,11 +112,11 @@ pub(crate) fn boot(processes: &Processes, index: usize) {
                 }
                 // Asked to stop, it stops: a restart would outlive the request.
                 Some(_) => {}
-                None => failure::record(
-                    FailureKind::Process,
-                    format!("{name}/process"),
-                    format!("process {name} failed: {error}"),
-                ),
+                None => failure::record(Cause {
+                    kind: FailureKind::Process,
+                    origin: format!("{name}/process"),
+                    reason: format!("process {name} failed: {error}"),
+                }),
             },
         }
     }));
