@@ -176,7 +176,22 @@ impl World {
         task: Box<dyn RawTask>,
     ) -> (u32, u32) {
         let (slot, generation) = self.tasks.insert(name, owner, task);
-        if !self.hosts.get(owner).alive {
+        let alive = self.hosts.get(owner).alive;
+        // The wake state exists for every task slot, even one whose task ends
+        // at once: freeing the slot later writes its generation there.
+        with_sched(|sched| {
+            let index = slot as usize;
+            if sched.slots.len() <= index {
+                sched.slots.resize(index + 1, Default::default());
+            }
+            let state = &mut sched.slots[index];
+            state.generation = generation as u16;
+            if alive {
+                state.queued = true;
+                sched.ready.push(slot);
+            }
+        });
+        if !alive {
             // Code of a dead host (a destructor running as it dies) spawns
             // nothing that lives: the task ends before its first poll.
             if let Some(future) = self.tasks.end(slot, TaskState::Aborted) {
@@ -185,16 +200,6 @@ impl World {
             self.record(TraceKind::TaskAbort, slot, owner as u64);
             return (slot, generation);
         }
-        with_sched(|sched| {
-            let index = slot as usize;
-            if sched.slots.len() <= index {
-                sched.slots.resize(index + 1, Default::default());
-            }
-            let state = &mut sched.slots[index];
-            state.generation = generation as u16;
-            state.queued = true;
-            sched.ready.push(slot);
-        });
         self.record(TraceKind::Spawn, slot, owner as u64);
         let name = &self.tasks.slots[slot as usize].name;
         self.trace.note_task(slot, name);
