@@ -123,3 +123,42 @@ fn require_names_a_key_of_another_type() {
         "{reason}"
     );
 }
+
+/// Fails its iteration unless its context names the seed the campaign gave it.
+struct SeedIs(std::collections::BTreeSet<u64>);
+
+impl Workload for SeedIs {
+    async fn run(&mut self, ctx: &WorkloadContext) -> Result<(), BoxError> {
+        match self.0.contains(&ctx.seed()) {
+            true => Err(format!("seed {:#x}", ctx.seed()).into()),
+            false => Ok(()),
+        }
+    }
+}
+
+/// `WorkloadContext::seed` is the iteration's seed: a workload that fails on
+/// seeds 5 and 9 fails exactly the iterations given those seeds, whichever
+/// worker thread runs them.
+#[test]
+fn a_workload_knows_its_seed() {
+    let failing: std::collections::BTreeSet<u64> = [5, 9].into();
+    let report = SimulationBuilder::new("seeds")
+        .processes("echo", 1, || Echo)
+        .workload(move |_| SeedIs(failing.clone()))
+        .seeds([4, 5, 6, 9])
+        .jobs(2)
+        .run()
+        .unwrap();
+    let failed: Vec<(u64, &str)> = report
+        .failures
+        .iter()
+        .map(|failure| (failure.seed, failure.reason.as_str()))
+        .collect();
+    assert_eq!(failed.len(), 2, "{report}");
+    for (seed, reason) in failed {
+        assert!(
+            reason.contains(&format!("seed {seed:#x}")),
+            "{seed}: {reason}"
+        );
+    }
+}

@@ -138,7 +138,7 @@ pub(crate) fn run_iteration(
         .record_events(record)
         .time_budget(plan.time_budget)
         .run_with(
-            drive(plan.clone()),
+            drive(plan.clone(), seed),
             |info| hook.after_step(info),
             || {
                 run_assertions = assertions::take_run_results();
@@ -258,9 +258,9 @@ fn check_invariants(plan: &Plan) -> Option<Caught> {
 }
 
 /// The iteration's main task, on the root host.
-async fn drive(plan: Arc<Plan>) -> DriverOutput {
+async fn drive(plan: Arc<Plan>, seed: u64) -> DriverOutput {
     let processes = boot_processes(&plan);
-    let workloads = create_workloads(&plan, &processes);
+    let workloads = create_workloads(&plan, &processes, seed);
     tracing::debug!("phase: setup");
     let workloads = run_phase(workloads, Phase::Setup).await;
     tracing::debug!("phase: run, with chaos");
@@ -271,7 +271,7 @@ async fn drive(plan: Arc<Plan>) -> DriverOutput {
     run_phase(workloads, Phase::Check).await;
     if !plan.final_checks.is_empty() {
         tracing::debug!("phase: final checks");
-        run_phase(final_check_slots(&plan, &processes), Phase::Check).await;
+        run_phase(final_check_slots(&plan, &processes, seed), Phase::Check).await;
     }
     tracing::debug!("phase: shutdown, grace period {:?}", plan.grace_period);
     processes::shutdown_all(&processes, plan.grace_period).await;
@@ -333,7 +333,7 @@ struct WorkloadSlot {
     workload: Box<dyn DynWorkload>,
 }
 
-fn create_workloads(plan: &Plan, processes: &Processes) -> Vec<WorkloadSlot> {
+fn create_workloads(plan: &Plan, processes: &Processes, seed: u64) -> Vec<WorkloadSlot> {
     let topology = processes.borrow().topology.clone();
     let mut slots = Vec::new();
     for workload in &plan.workloads {
@@ -342,7 +342,7 @@ fn create_workloads(plan: &Plan, processes: &Processes) -> Vec<WorkloadSlot> {
             let ip = subnet_ip(2, slots.len());
             let label = format!("{}-{}", instance.name(), client);
             let host = sim::add_host(label.clone(), ip);
-            let ctx = workload_context(client, workload.count, ip, topology.clone());
+            let ctx = workload_context(seed, client, workload.count, ip, topology.clone());
             slots.push(WorkloadSlot {
                 host,
                 label,
@@ -356,7 +356,7 @@ fn create_workloads(plan: &Plan, processes: &Processes) -> Vec<WorkloadSlot> {
 
 /// The final checks as workloads, each on a host of its own (after the
 /// workloads' addresses in their subnet).
-fn final_check_slots(plan: &Plan, processes: &Processes) -> Vec<WorkloadSlot> {
+fn final_check_slots(plan: &Plan, processes: &Processes, seed: u64) -> Vec<WorkloadSlot> {
     let topology = processes.borrow().topology.clone();
     let workloads: usize = plan.workloads.iter().map(|workload| workload.count).sum();
     let checks = plan.final_checks.len();
@@ -368,7 +368,7 @@ fn final_check_slots(plan: &Plan, processes: &Processes) -> Vec<WorkloadSlot> {
         slots.push(WorkloadSlot {
             host,
             label,
-            ctx: workload_context(index, checks, ip, topology.clone()),
+            ctx: workload_context(seed, index, checks, ip, topology.clone()),
             workload: Box::new(FinalCheckWorkload {
                 name: name.clone(),
                 check: check.clone(),

@@ -87,6 +87,7 @@ pub trait Workload: 'static {
 /// What a workload knows of its world.
 #[derive(Clone, Debug)]
 pub struct WorkloadContext {
+    seed: u64,
     client_id: usize,
     clients: usize,
     address: std::net::IpAddr,
@@ -139,6 +140,14 @@ impl WorkloadContext {
         SimStorage
     }
 
+    /// The seed of the iteration this workload runs in, as the report and
+    /// `--seed` name it: for a generator of the workload's own that must
+    /// draw what another tool draws from the same seed. Everything else
+    /// draws from [`WorkloadContext::random`], which the seed already decides.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
     /// This instance's index among the workloads of its factory, from 0.
     pub fn client_id(&self) -> usize {
         self.client_id
@@ -180,12 +189,14 @@ impl WorkloadContext {
 }
 
 pub(crate) fn workload_context(
+    seed: u64,
     client_id: usize,
     clients: usize,
     address: std::net::IpAddr,
     topology: Arc<BTreeMap<String, Vec<SocketAddr>>>,
 ) -> WorkloadContext {
     WorkloadContext {
+        seed,
         client_id,
         clients,
         address,
