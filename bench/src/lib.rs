@@ -1,6 +1,9 @@
-//! Shared helpers of tidepool's benchmarks.
+//! Shared helpers of tidepool's benchmarks, and the workloads more than one
+//! benchmark (or a test) runs.
 
 use std::time::{Duration, Instant};
+
+pub mod kv;
 
 /// Runs `f` and returns its result with the wall time it took.
 pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
