@@ -57,6 +57,23 @@ pub struct Bugs {
     /// its key, so a GET of another client's key with the same checksum, right
     /// after, gets that answer. Default: off.
     pub read_memo_weak_key_check: bool,
+    /// Server: re-checks every key against the protocol's limit with `>=`
+    /// instead of `>`, refusing a key of exactly
+    /// [`KEY_BYTES_MAX`](crate::protocol::KEY_BYTES_MAX) bytes. Default: off.
+    pub key_limit_off_by_one: bool,
+    /// Server: when several requests of a connection are buffered, answers the
+    /// GETs among them first, then the writes, so pipelined replies come back
+    /// out of order. Default: off.
+    pub pipelined_replies_reordered: bool,
+    /// Server: on a graceful shutdown, empties its map (to free it early)
+    /// before its connections answer the requests they have already read:
+    /// those GETs and DELETEs find nothing, those SETs are acknowledged into a
+    /// map that is thrown away. Default: off.
+    pub drain_answers_from_emptied_store: bool,
+    /// Server: a GET of a present key awaits an access-log append, then
+    /// writes the value it read back (to refresh the entry): a SET of the key
+    /// by another client in between is overwritten. Default: off.
+    pub get_rewrites_stale_value: bool,
 }
 
 impl Bugs {
@@ -99,6 +116,22 @@ impl Bugs {
                 "read_memo_weak_key_check",
                 "server memoises the last GET under a one-byte key checksum",
             ),
+            (
+                "key_limit_off_by_one",
+                "server refuses a key of exactly the protocol's limit (>= for >)",
+            ),
+            (
+                "pipelined_replies_reordered",
+                "server answers the buffered GETs of a connection before its writes",
+            ),
+            (
+                "drain_answers_from_emptied_store",
+                "server empties its map on shutdown before answering the requests it has read",
+            ),
+            (
+                "get_rewrites_stale_value",
+                "server's GET writes the value it read back after an await, over a newer SET",
+            ),
         ]
     }
 
@@ -120,6 +153,10 @@ impl Bugs {
             "drain_acks_dropped_writes" => &mut self.drain_acks_dropped_writes,
             "resend_stale_set" => &mut self.resend_stale_set,
             "read_memo_weak_key_check" => &mut self.read_memo_weak_key_check,
+            "key_limit_off_by_one" => &mut self.key_limit_off_by_one,
+            "pipelined_replies_reordered" => &mut self.pipelined_replies_reordered,
+            "drain_answers_from_emptied_store" => &mut self.drain_answers_from_emptied_store,
+            "get_rewrites_stale_value" => &mut self.get_rewrites_stale_value,
             _ => return None,
         };
         Some(flag)

@@ -10,7 +10,10 @@ use tidepool_core::providers::{NetworkProvider, Providers, TimeProvider};
 use tokio_util::codec::Framed;
 
 use crate::Bugs;
-use crate::protocol::{ClientCodec, ProtocolError, Reply, Request};
+use crate::protocol::{
+    ClientCodec, MALFORMED_PREFIX, ProtocolError, Reply, Request, Response,
+    TOO_MANY_CONNECTIONS_PREFIX, encode_request_unchecked,
+};
 
 /// Default of [`KvClient::timeout`].
 pub const REQUEST_TIMEOUT_DEFAULT: Duration = Duration::from_secs(5);
@@ -26,11 +29,16 @@ const STALE_SETS_MAX: usize = 8;
 
 type StreamOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpStream;
 
-/// A client of one server: one connection, one request at a time.
+/// A client of one server over one connection: one request at a time with
+/// [`request`](KvClient::request), or several in flight at once with
+/// [`pipeline`](KvClient::pipeline).
 ///
 /// It connects on its first request and again after any failure, since a
-/// connection that failed mid-request may still deliver the old reply. Each
-/// request, connecting included, gets at most [`KvClient::timeout`].
+/// connection that failed mid-request may still deliver the old reply, and
+/// after a reply refusing a malformed request or the connection itself
+/// (too many connections), since the server closes the connection after it. Each
+/// request, connecting included, gets at most [`KvClient::timeout`]; a
+/// pipeline gets it as a whole.
 ///
 /// # Examples
 ///
@@ -55,8 +63,26 @@ pub struct KvClient<P: Providers> {
     timeout: Duration,
     connection: Option<Framed<StreamOf<P>, ClientCodec>>,
     bugs: Bugs,
+    /// Whether requests past the protocol's limits are sent as they are.
+    unchecked: bool,
     /// Timed-out SETs and when they failed, under the planted bug `resend_stale_set`.
     stale_sets: Vec<(Request, tidepool_core::time::Instant)>,
+}
+
+/// What a [`KvClient::pipeline`] got: the replies to its first requests, in
+/// order, and why the rest got none.
+///
+/// Request `i` was answered by `replies[i]` when `i < replies.len()`; the
+/// requests after those got no reply, for the reason in `error`, and
+/// [`ClientError::may_have_applied`] says whether the server may have applied
+/// them anyway.
+#[derive(Debug)]
+pub struct PipelineReplies {
+    /// The replies, in the order of the requests.
+    pub replies: Vec<Reply>,
+    /// Why the requests after `replies` got none; `None` when every request
+    /// was answered.
+    pub error: Option<ClientError>,
 }
 
 impl<P: Providers> std::fmt::Debug for KvClient<P> {
@@ -79,6 +105,7 @@ impl<P: Providers> KvClient<P> {
             timeout: REQUEST_TIMEOUT_DEFAULT,
             connection: None,
             bugs: Bugs::default(),
+            unchecked: false,
             stale_sets: Vec::new(),
         }
     }
@@ -112,6 +139,35 @@ impl<P: Providers> KvClient<P> {
     pub fn with_bugs(mut self, bugs: Bugs) -> KvClient<P> {
         self.bugs = bugs;
         self
+    }
+
+    /// Sends requests past the protocol's limits (a key over
+    /// [`KEY_BYTES_MAX`](crate::protocol::KEY_BYTES_MAX), a value over
+    /// [`VALUE_BYTES_MAX`](crate::protocol::VALUE_BYTES_MAX)) as they are, so
+    /// that a test sees the server refuse them; a key must still fit the
+    /// frame's 16-bit length. Default: off, such a request fails with
+    /// [`ClientError::InvalidRequest`] before anything is sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kv::KvClient;
+    /// use tidepool_core::providers::TokioProviders;
+    ///
+    /// let client = KvClient::new(TokioProviders::new(), "127.0.0.1:7000".parse().unwrap());
+    /// assert!(!client.sends_unchecked());
+    /// assert!(client.with_unchecked_requests(true).sends_unchecked());
+    /// ```
+    pub fn with_unchecked_requests(mut self, unchecked: bool) -> KvClient<P> {
+        self.unchecked = unchecked;
+        self
+    }
+
+    /// Whether requests past the protocol's limits are sent as they are
+    /// ([`with_unchecked_requests`](KvClient::with_unchecked_requests)).
+    /// Default: `false`.
+    pub fn sends_unchecked(&self) -> bool {
+        self.unchecked
     }
 
     /// The time each request may take. Default: [`REQUEST_TIMEOUT_DEFAULT`].
@@ -177,7 +233,7 @@ impl<P: Providers> KvClient<P> {
     /// this request's reply to the next one; the client then cannot tell, so
     /// do not reuse a client after cancelling one of its requests.
     pub async fn request(&mut self, request: Request) -> Result<Reply, ClientError> {
-        request.validate().map_err(ClientError::InvalidRequest)?;
+        self.check(&request)?;
         if !(self.bugs.retry_after_lost_reply || self.bugs.resend_stale_set) {
             return self.attempt(request).await;
         }
@@ -191,6 +247,66 @@ impl<P: Providers> KvClient<P> {
         result
     }
 
+    /// Sends every one of `requests` on the connection before reading any
+    /// reply, then reads the replies, which the server sends in the order of
+    /// the requests. The pipeline as a whole, connecting included, gets
+    /// [`KvClient::timeout`]. The planted client bugs play no part here.
+    ///
+    /// # Errors
+    ///
+    /// None of its own: [`PipelineReplies::error`] says why the requests
+    /// after the last reply got none. When a request breaks the protocol's
+    /// limits (and the client checks them), nothing is sent and the error is
+    /// [`ClientError::InvalidRequest`]; after any other error the client drops
+    /// the connection.
+    ///
+    /// # Cancellation
+    ///
+    /// As for [`request`](KvClient::request).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use kv::KvClient;
+    /// use kv::protocol::{Request, Response};
+    /// use tidepool_core::providers::TokioProviders;
+    ///
+    /// # async fn talk() {
+    /// let mut client = KvClient::new(TokioProviders::new(), "127.0.0.1:7000".parse().unwrap());
+    /// let set = Request::Set { key: "color".into(), value: "blue".into() };
+    /// let get = Request::Get { key: "color".into() };
+    /// let answered = client.pipeline(vec![set, get]).await;
+    /// assert!(answered.error.is_none());
+    /// assert_eq!(answered.replies[0].response, Response::Ok);
+    /// assert_eq!(answered.replies[1].response, Response::Value("blue".into()));
+    /// # }
+    /// ```
+    pub async fn pipeline(&mut self, requests: Vec<Request>) -> PipelineReplies {
+        let mut replies = Vec::with_capacity(requests.len());
+        if let Err(error) = requests.iter().try_for_each(|request| self.check(request)) {
+            let error = Some(error);
+            return PipelineReplies { replies, error };
+        }
+        let time = self.providers.time().clone();
+        let exchanged = time.timeout(self.timeout, self.exchange_all(requests, &mut replies));
+        let error = match exchanged.await {
+            Ok(result) => result.err(),
+            Err(_elapsed) => Some(self.timed_out()),
+        };
+        if error.is_some() || replies.iter().any(is_refusal) {
+            self.connection = None;
+        }
+        PipelineReplies { replies, error }
+    }
+
+    /// Checks `request` against the protocol's limits, unless told not to.
+    fn check(&self, request: &Request) -> Result<(), ClientError> {
+        if self.unchecked {
+            return Ok(());
+        }
+        request.validate().map_err(ClientError::InvalidRequest)
+    }
+
     /// One try of `request`, dropping the connection when it fails.
     async fn attempt(&mut self, request: Request) -> Result<Reply, ClientError> {
         let time = self.providers.time().clone();
@@ -198,7 +314,7 @@ impl<P: Providers> KvClient<P> {
             Ok(result) => result,
             Err(_elapsed) => Err(self.timed_out()),
         };
-        if result.is_err() {
+        if result.as_ref().map_or(true, is_refusal) {
             self.connection = None;
         }
         result
@@ -254,15 +370,36 @@ impl<P: Providers> KvClient<P> {
     }
 
     async fn exchange(&mut self, request: Request) -> Result<Reply, ClientError> {
+        let mut replies = Vec::with_capacity(1);
+        self.exchange_all(vec![request], &mut replies).await?;
+        Ok(replies.pop().expect("one reply to one request"))
+    }
+
+    /// Sends `requests`, then pushes their replies onto `replies` as they
+    /// come, until the first failure.
+    async fn exchange_all(
+        &mut self,
+        requests: Vec<Request>,
+        replies: &mut Vec<Reply>,
+    ) -> Result<(), ClientError> {
         let server = self.server;
+        let expected = requests.len();
         let connection = self.connection().await?;
         let protocol = |source| ClientError::from_protocol(server, source);
-        connection.send(request).await.map_err(protocol)?;
-        match connection.next().await {
-            Some(Ok(reply)) => Ok(reply),
-            Some(Err(source)) => Err(protocol(source)),
-            None => Err(ClientError::Closed { server }),
+        for request in &requests {
+            // Checked (or not) by the caller; written as it is.
+            encode_request_unchecked(request, connection.write_buffer_mut());
         }
+        connection.flush().await.map_err(protocol)?;
+        // Bounded by the requests sent: one reply each.
+        while replies.len() < expected {
+            match connection.next().await {
+                Some(Ok(reply)) => replies.push(reply),
+                Some(Err(source)) => return Err(protocol(source)),
+                None => return Err(ClientError::Closed { server }),
+            }
+        }
+        Ok(())
     }
 
     async fn connection(&mut self) -> Result<&mut Framed<StreamOf<P>, ClientCodec>, ClientError> {
@@ -283,6 +420,13 @@ impl<P: Providers> KvClient<P> {
             timeout: self.timeout,
         }
     }
+}
+
+/// Whether `reply` refuses a malformed request or the connection itself,
+/// after which the server closes the connection.
+fn is_refusal(reply: &Reply) -> bool {
+    matches!(&reply.response, Response::Error(message)
+        if message.starts_with(MALFORMED_PREFIX) || message.starts_with(TOO_MANY_CONNECTIONS_PREFIX))
 }
 
 /// Why a request got no reply.

@@ -35,8 +35,9 @@ pub const ACCEPT_RETRY_DELAY_DEFAULT: Duration = Duration::from_millis(100);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KvConfig {
-    /// Connections served at once; one more is closed as soon as it is
-    /// accepted. Default: [`CONNECTIONS_MAX_DEFAULT`].
+    /// Connections served at once; one more gets an error reply saying the
+    /// server has too many connections, and is closed. Default:
+    /// [`CONNECTIONS_MAX_DEFAULT`].
     pub connections_max: usize,
     /// Keys stored at once; a SET of a new key beyond it gets an error reply.
     /// Default: [`KEYS_MAX_DEFAULT`].

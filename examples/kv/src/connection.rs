@@ -11,13 +11,22 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::{Decoder, Encoder, Framed};
 
 use crate::protocol::{
-    FRAME_BYTES_MAX, LENGTH_PREFIX_BYTES, ProtocolError, Reply, Request, Response, ServerCodec,
+    FRAME_BYTES_MAX, KEY_BYTES_MAX, LENGTH_PREFIX_BYTES, MALFORMED_PREFIX, ProtocolError, Reply,
+    Request, Response, ServerCodec,
 };
 use crate::store::Store;
 
 /// How long an append to the write-ahead journal takes, in the planted bug
 /// `lost_update_across_await` (the correct server keeps no journal).
 const JOURNAL_APPEND_DELAY: Duration = Duration::from_millis(1);
+
+/// How long an access-log append takes, in the planted bug
+/// `get_rewrites_stale_value` (the correct server keeps no access log).
+const ACCESS_LOG_APPEND_DELAY: Duration = Duration::from_millis(5);
+
+/// Buffered requests answered as one batch, at most, in the planted bug
+/// `pipelined_replies_reordered`.
+const REORDERED_BATCH_MAX: usize = 16;
 
 /// What one connection task knows: the store, the incarnation it answers
 /// with, how long it waits for a request, the shutdown signal, its peer (for
@@ -89,6 +98,9 @@ impl<P: Providers> Connection<P> {
                     return Ok(End::Shutdown);
                 }
                 Some(None) => return Ok(End::PeerClosed),
+                Some(Some(Ok(request))) if self.store.bugs().pipelined_replies_reordered => {
+                    self.answer_reads_first(framed, request).await?;
+                }
                 Some(Some(Ok(request))) => framed.send(self.reply(request).await).await?,
                 Some(Some(Err(error))) => {
                     self.refuse(framed, &error).await;
@@ -124,8 +136,36 @@ impl<P: Providers> Connection<P> {
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
+        if self.store.bugs().drain_answers_from_emptied_store {
+            self.store.clear();
+        }
         // Bounded by the buffer: each decoded request consumes its bytes.
         while let Some(request) = ServerCodec.decode(framed.read_buffer_mut())? {
+            framed.feed(self.reply(request).await).await?;
+        }
+        framed.flush().await
+    }
+
+    /// The planted bug `pipelined_replies_reordered`: `first` and the
+    /// requests buffered behind it answered as a batch, its GETs first.
+    async fn answer_reads_first<S>(
+        &self,
+        framed: &mut Framed<S, ServerCodec>,
+        first: Request,
+    ) -> Result<(), ProtocolError>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let mut batch = vec![first];
+        while batch.len() < REORDERED_BATCH_MAX {
+            match ServerCodec.decode(framed.read_buffer_mut())? {
+                Some(request) => batch.push(request),
+                None => break,
+            }
+        }
+        // Stable: the GETs keep their order, and so do the writes.
+        batch.sort_by_key(|request| !matches!(request, Request::Get { .. }));
+        for request in batch {
             framed.feed(self.reply(request).await).await?;
         }
         framed.flush().await
@@ -139,17 +179,28 @@ impl<P: Providers> Connection<P> {
         if matches!(error, ProtocolError::Io(_)) {
             return;
         }
-        let refusal = self.answer_with(Response::error(format!("malformed request: {error}")));
+        let refusal = self.answer_with(Response::error(format!("{MALFORMED_PREFIX}{error}")));
         if let Err(error) = framed.send(refusal).await {
             tracing::debug!(peer = %self.peer, %error, "could not send the refusal");
         }
     }
 
     async fn reply(&self, request: Request) -> Reply {
+        let bugs = self.store.bugs();
         let response = match request {
-            Request::Set { key, value } if self.store.bugs().lost_update_across_await => {
+            request if bugs.key_limit_off_by_one && request.key().len() >= KEY_BYTES_MAX => {
+                let length = request.key().len();
+                Response::error(format!(
+                    "key of {length} bytes exceeds the limit of {KEY_BYTES_MAX} bytes"
+                ))
+            }
+            Request::Set { key, value } if bugs.lost_update_across_await => {
                 let journal = self.providers.sleep(JOURNAL_APPEND_DELAY);
                 self.store.set_through_copy(key, value, journal).await
+            }
+            Request::Get { key } if bugs.get_rewrites_stale_value => {
+                let access_log = self.providers.sleep(ACCESS_LOG_APPEND_DELAY);
+                self.store.get_then_rewrite(key, access_log).await
             }
             request => self.store.apply(request).await,
         };
@@ -225,6 +276,6 @@ impl<P: Providers> Connection<P> {
     }
 
     fn refusal(&self, why: &str) -> Reply {
-        self.answer_with(Response::error(format!("malformed request: {why}")))
+        self.answer_with(Response::error(format!("{MALFORMED_PREFIX}{why}")))
     }
 }

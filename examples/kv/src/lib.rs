@@ -30,11 +30,11 @@ mod store;
 
 pub use bound_address::BoundAddress;
 pub use bugs::Bugs;
-pub use client::{ClientError, KvClient, REQUEST_TIMEOUT_DEFAULT};
+pub use client::{ClientError, KvClient, PipelineReplies, REQUEST_TIMEOUT_DEFAULT};
 pub use config::{
     ACCEPT_RETRY_DELAY_DEFAULT, CONNECTIONS_MAX_DEFAULT, IDLE_TIMEOUT_DEFAULT, KEYS_MAX_DEFAULT,
     KvConfig, SHUTDOWN_GRACE_DEFAULT, STORED_BYTES_MAX_DEFAULT,
 };
 pub use durable::{DurableBugs, DurableConfig, SNAPSHOT_RECORDS_DEFAULT};
 pub use protocol::Reply;
-pub use server::{INCARNATIONS_BOOTED, KvServer};
+pub use server::{INCARNATIONS_BOOTED, INCARNATIONS_DRAINING, KvServer};

@@ -34,7 +34,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve until ctrl-c, then stop gracefully.
+    /// Serve until ctrl-c (SIGINT) or SIGTERM, then stop gracefully.
     Serve {
         /// The address to listen on.
         #[arg(long, default_value = ADDRESS_DEFAULT)]
@@ -144,19 +144,19 @@ async fn serve(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow::Result<
         .with_incarnation(incarnation);
     let mut server = KvServer::new(config);
     let mut run = std::pin::pin!(server.run(ctx));
-    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    let mut stop = std::pin::pin!(stop_signal());
     let mut interrupted = false;
-    // The signal is polled first, so its handler is installed before the
-    // server listens; after it fires the server is awaited to the end.
+    // The signals are polled first, so their handlers are installed before
+    // the server listens; after one fires the server is awaited to the end.
     let served = loop {
         tokio::select! {
             biased;
-            signal = &mut ctrl_c, if !interrupted => {
+            signal = &mut stop, if !interrupted => {
                 interrupted = true;
                 shutdown.request();
                 match signal {
-                    Ok(()) => tracing::info!("ctrl-c: shutting down"),
-                    Err(error) => tracing::warn!(%error, "cannot listen for ctrl-c; shutting down"),
+                    Ok(name) => tracing::info!("{name}: shutting down"),
+                    Err(error) => tracing::warn!(%error, "cannot listen for signals; shutting down"),
                 }
             }
             served = &mut run => break served,
@@ -165,6 +165,25 @@ async fn serve(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow::Result<
     served
         .map_err(|error| anyhow::anyhow!(error))
         .with_context(|| format!("serving on {listen}"))
+}
+
+/// Waits for ctrl-c (SIGINT) or, on Unix, SIGTERM (what systemd, Docker and
+/// Kubernetes send to stop a service), and names the one that came: both
+/// stop the server gracefully.
+async fn stop_signal() -> std::io::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate())?;
+        tokio::select! {
+            interrupted = tokio::signal::ctrl_c() => interrupted.map(|()| "ctrl-c (SIGINT)"),
+            _ = terminate.recv() => Ok("SIGTERM"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.map(|()| "ctrl-c")
+    }
 }
 
 /// The providers and the configuration of `kv serve`: in memory, or durable

@@ -243,6 +243,27 @@ impl Memory {
     }
 }
 
+impl Memory {
+    /// The planted bug `get_rewrites_stale_value`: a GET that, once `access_log`
+    /// (an append to an access log) is done, writes the value it read back,
+    /// over whatever other connections stored or deleted meanwhile.
+    pub(crate) async fn get_then_rewrite(
+        &self,
+        key: Bytes,
+        access_log: impl Future<Output = ()>,
+    ) -> Response {
+        let response = self.apply(Request::Get { key: key.clone() });
+        let Response::Value(value) = &response else {
+            return response;
+        };
+        access_log.await;
+        let mut entries = self.lock();
+        entries.stored_bytes = stored_bytes_after_set(&entries, &key, value);
+        entries.map.insert(key, value.clone());
+        response
+    }
+}
+
 /// The bytes `entries` would hold once `key` is set to `value`.
 fn stored_bytes_after_set(entries: &Entries, key: &Bytes, value: &Bytes) -> usize {
     let replaced = entries.map.get(key).map_or(0, |old| key.len() + old.len());

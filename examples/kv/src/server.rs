@@ -4,18 +4,35 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tidepool_core::providers::{Listener, NetworkProvider, Providers};
+use std::time::Duration;
+
+use futures_util::SinkExt;
+use tidepool_core::providers::{Listener, NetworkProvider, Providers, TimeProvider};
 use tidepool_core::{BoxError, Process, ProcessContext};
 use tokio::sync::{Semaphore, watch};
+use tokio_util::codec::Framed;
 
 use crate::connection::Connection;
 use crate::host_cache::HostCache;
+use crate::protocol::{Reply, Response, ServerCodec, TOO_MANY_CONNECTIONS_PREFIX};
 use crate::store::Store;
 use crate::{BoundAddress, KvConfig};
 
 /// Shared-state key under which every server publishes, at boot, its address
 /// and incarnation (a `BTreeMap<SocketAddr, u64>`).
 pub const INCARNATIONS_BOOTED: &str = "kv.incarnations.booted";
+
+/// Shared-state key under which every server publishes, when its graceful
+/// shutdown begins, its address and incarnation (a `BTreeMap<SocketAddr, u64>`):
+/// a reply from that incarnation after it was sent while the server drained.
+pub const INCARNATIONS_DRAINING: &str = "kv.incarnations.draining";
+
+/// Connections refused at once with a reply saying why; past them, one more
+/// is closed without a word, so that a flood costs no more than this.
+const REFUSALS_MAX: usize = 16;
+
+/// How long the reply refusing a connection may take to leave.
+const REFUSAL_TIMEOUT: Duration = Duration::from_secs(1);
 
 type ListenerOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpListener;
 type StreamOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpStream;
@@ -100,6 +117,9 @@ impl Process for KvServer {
         let store = Store::open(&self.config, &ctx).await;
         self.accept_until_shutdown(&ctx, &listener, &connections, &store)
             .await;
+        ctx.publish::<BTreeMap<SocketAddr, u64>>(INCARNATIONS_DRAINING, |draining| {
+            draining.insert(ctx.address(), ctx.incarnation());
+        });
         drop(listener);
         self.drain(&ctx, &connections, connections_max).await;
         tracing::info!(%address, "kv server stopped");
@@ -115,6 +135,7 @@ impl KvServer {
         connections: &Arc<Semaphore>,
         store: &Store<P>,
     ) {
+        let refusals = Arc::new(Semaphore::new(REFUSALS_MAX));
         // Ends with the shutdown signal.
         loop {
             let accepted = tidepool_core::select! {
@@ -123,7 +144,13 @@ impl KvServer {
             };
             match accepted {
                 None => return,
-                Some(Ok((stream, peer))) => self.admit(ctx, stream, peer, connections, store),
+                Some(Ok((stream, peer))) => {
+                    let Ok(permit) = connections.clone().try_acquire_owned() else {
+                        self.refuse(ctx, stream, peer, &refusals, store);
+                        continue;
+                    };
+                    self.admit(ctx, stream, peer, permit, store);
+                }
                 Some(Err(error)) => {
                     tracing::warn!(%error, "accept failed");
                     ctx.sleep(self.config.accept_retry_delay).await;
@@ -166,20 +193,54 @@ impl KvServer {
         }
     }
 
-    /// Serves `stream` on a task of its own, or closes it when the server already
-    /// serves as many connections as it may.
+    /// Tells a connection over [`KvConfig::connections_max`] why it is closed,
+    /// in an error reply, on a task of its own; closes it at once when
+    /// [`REFUSALS_MAX`] refusals are under way already.
+    fn refuse<P: Providers>(
+        &self,
+        ctx: &ProcessContext<P>,
+        stream: StreamOf<P>,
+        peer: SocketAddr,
+        refusals: &Arc<Semaphore>,
+        store: &Store<P>,
+    ) {
+        let limit = self.config.connections_max;
+        tracing::warn!(%peer, limit, "too many connections, refusing the new one");
+        let Ok(refusal) = refusals.clone().try_acquire_owned() else {
+            return;
+        };
+        let reply = Reply {
+            incarnation: ctx.incarnation(),
+            store_id: store.store_id(),
+            response: Response::error(format!(
+                "{TOO_MANY_CONNECTIONS_PREFIX}the server serves {limit} at once, try again later"
+            )),
+        };
+        let providers = ctx.providers().clone();
+        let _detached = ctx.spawn(format!("kv-refuse {peer}"), async move {
+            let mut framed = Framed::new(stream, ServerCodec);
+            let sent = async {
+                framed.send(reply).await?;
+                framed.close().await
+            };
+            let time = providers.time().clone();
+            if let Ok(Err(error)) = time.timeout(REFUSAL_TIMEOUT, sent).await {
+                tracing::debug!(%peer, %error, "could not send the refusal");
+            }
+            drop(refusal);
+        });
+    }
+
+    /// Serves `stream` on a task of its own, holding `permit`, one of the
+    /// [`KvConfig::connections_max`] slots.
     fn admit<P: Providers>(
         &self,
         ctx: &ProcessContext<P>,
         stream: StreamOf<P>,
         peer: SocketAddr,
-        connections: &Arc<Semaphore>,
+        permit: tokio::sync::OwnedSemaphorePermit,
         store: &Store<P>,
     ) {
-        let Ok(permit) = connections.clone().try_acquire_owned() else {
-            tracing::warn!(%peer, limit = self.config.connections_max, "too many connections, closing the new one");
-            return;
-        };
         let connection = Connection {
             store: self.connection_store(ctx, store),
             incarnation: ctx.incarnation(),

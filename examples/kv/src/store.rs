@@ -87,6 +87,21 @@ impl<P: Providers> Store<P> {
         self.memory.contains(key)
     }
 
+    /// Empties the map, under the planted bug `drain_answers_from_emptied_store`
+    /// (memory mode).
+    pub(crate) fn clear(&self) {
+        self.memory.replace(std::collections::BTreeMap::new());
+    }
+
+    /// The planted bug `get_rewrites_stale_value` (memory mode).
+    pub(crate) async fn get_then_rewrite(
+        &self,
+        key: Bytes,
+        access_log: impl Future<Output = ()>,
+    ) -> Response {
+        self.memory.get_then_rewrite(key, access_log).await
+    }
+
     /// The planted bug `lost_update_across_await` (memory mode).
     pub(crate) async fn set_through_copy(
         &self,

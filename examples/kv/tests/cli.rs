@@ -1,5 +1,5 @@
 //! The `kv` binary: `serve` on an ephemeral loopback port, `set`, `get` and
-//! `delete` against it, ctrl-c (SIGINT) stops it with success; with
+//! `delete` against it, ctrl-c (SIGINT) and SIGTERM stop it with success; with
 //! `--data-dir`, what one server acknowledged a server started after it on the
 //! same directory serves, even after a kill -9; bad flags are clap errors with
 //! exit status 2.
@@ -93,6 +93,24 @@ fn serve_then_set_get_delete_then_ctrl_c() {
     assert!(signalled.success());
     let status = server.0.wait().unwrap();
     assert!(status.success(), "kv serve after ctrl-c: {status}");
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully_as_ctrl_c_does() {
+    // Regression test (issue 19): SIGTERM, what systemd and Kubernetes send,
+    // killed the server without the drain SIGINT gets.
+    let (mut server, address) = serve(&[]);
+    let address = address.to_string();
+    let at = ["--server", address.as_str()];
+    assert_eq!(
+        stdout(&kv(&[&["set", "color", "blue"][..], &at].concat())),
+        "OK\n"
+    );
+    let pid = server.0.id().to_string();
+    let signalled = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(signalled.success());
+    let status = server.0.wait().unwrap();
+    assert!(status.success(), "kv serve after SIGTERM: {status}");
 }
 
 #[test]

@@ -186,3 +186,106 @@ async fn shutdown_closes_idle_connections_and_stops_accepting() {
     assert!(error.may_have_applied(), "{error}");
     assert!(TcpStream::connect(address_seen.unwrap()).await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_over_the_limit_is_told_why_before_it_is_closed() {
+    // Regression test (issue 19): a connection over `connections_max` was
+    // closed without a word, which a client could not tell from a crash.
+    let config = KvConfig {
+        connections_max: 1,
+        ..KvConfig::default()
+    };
+    with_server(config, |address| async move {
+        let mut first = KvClient::connect(TokioProviders::new(), address)
+            .await
+            .unwrap();
+        assert_eq!(first.set("k", "v").await.unwrap().response, Response::Ok);
+        let stream = TcpStream::connect(address).await.unwrap();
+        let mut frames = FramedRead::new(stream, ClientCodec);
+        let refusal = frames
+            .next()
+            .await
+            .expect("a reply")
+            .expect("a well-formed reply");
+        assert!(
+            matches!(&refusal.response, Response::Error(message)
+                if message == "too many connections: the server serves 1 at once, try again later"),
+            "{refusal:?}"
+        );
+        assert!(frames.next().await.is_none(), "closed after the refusal");
+        // The connection within the limit is still served.
+        assert_eq!(first.get("k").await.unwrap().response, value("v"));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_requests_are_answered_in_order_on_one_connection() {
+    use kv::protocol::Request;
+    with_server(KvConfig::default(), |address| async move {
+        let mut client = KvClient::new(TokioProviders::new(), address);
+        let key = || Bytes::from("k");
+        let requests = vec![
+            Request::Get { key: key() },
+            Request::Set {
+                key: key(),
+                value: Bytes::from("1"),
+            },
+            Request::Get { key: key() },
+            Request::Delete { key: key() },
+            Request::Delete { key: key() },
+            Request::Set {
+                key: key(),
+                value: Bytes::from("2"),
+            },
+            Request::Get { key: key() },
+        ];
+        let answered = client.pipeline(requests).await;
+        assert!(answered.error.is_none(), "{:?}", answered.error);
+        let responses: Vec<Response> = answered.replies.into_iter().map(|r| r.response).collect();
+        assert_eq!(
+            responses,
+            [
+                Response::NotFound,
+                Response::Ok,
+                value("1"),
+                Response::Ok,
+                Response::NotFound,
+                Response::Ok,
+                value("2"),
+            ]
+        );
+        assert!(client.is_connected(), "one connection carried them all");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unchecked_client_sends_an_over_limit_request_and_the_server_refuses_it() {
+    use kv::protocol::{KEY_BYTES_MAX, Request, VALUE_BYTES_MAX};
+    with_server(KvConfig::default(), |address| async move {
+        let at_limit = Bytes::from(vec![b'k'; KEY_BYTES_MAX]);
+        let over_limit = Bytes::from(vec![b'k'; KEY_BYTES_MAX + 1]);
+        let mut client =
+            KvClient::new(TokioProviders::new(), address).with_unchecked_requests(true);
+        let stored = client
+            .set(at_limit.clone(), vec![7u8; VALUE_BYTES_MAX])
+            .await;
+        assert_eq!(stored.unwrap().response, Response::Ok);
+        let refused = client.request(Request::Get { key: over_limit }).await;
+        assert!(
+            matches!(&refused.unwrap().response, Response::Error(message)
+                if message.contains("key of 257 bytes exceeds the limit of 256 bytes")),
+        );
+        let too_long = Bytes::from(vec![1u8; VALUE_BYTES_MAX + 1]);
+        let refused = client.set("v", too_long).await.unwrap().response;
+        assert!(matches!(refused, Response::Error(_)), "{refused:?}");
+        let read = client.get(at_limit).await.unwrap().response;
+        assert_eq!(
+            read,
+            Response::Value(Bytes::from(vec![7u8; VALUE_BYTES_MAX]))
+        );
+        assert_eq!(client.get("v").await.unwrap().response, Response::NotFound);
+    })
+    .await;
+}

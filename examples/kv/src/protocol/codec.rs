@@ -114,28 +114,37 @@ impl Encoder<Request> for ClientCodec {
 
     fn encode(&mut self, request: Request, dst: &mut BytesMut) -> Result<(), ProtocolError> {
         request.validate()?;
-        let key = request.key();
-        let value_bytes = match &request {
-            Request::Set { value, .. } => 4 + value.len(),
-            Request::Get { .. } | Request::Delete { .. } => 0,
-        };
-        reserve_frame(dst, 1 + 2 + key.len() + value_bytes);
-        match &request {
-            Request::Get { key } => {
-                dst.put_u8(TAG_GET);
-                put_short(dst, key);
-            }
-            Request::Set { key, value } => {
-                dst.put_u8(TAG_SET);
-                put_short(dst, key);
-                put_value(dst, value);
-            }
-            Request::Delete { key } => {
-                dst.put_u8(TAG_DELETE);
-                put_short(dst, key);
-            }
-        }
+        encode_request_unchecked(&request, dst);
         Ok(())
+    }
+}
+
+/// Writes `request` into `dst` as a frame without checking it against the
+/// protocol's limits (a key past [`KEY_BYTES_MAX`], a value past
+/// [`VALUE_BYTES_MAX`], a frame past [`FRAME_BYTES_MAX`]), so that a test can
+/// see the server refuse it. A key must still fit its `u16` length.
+pub(crate) fn encode_request_unchecked(request: &Request, dst: &mut BytesMut) {
+    let value_bytes = match request {
+        Request::Set { value, .. } => 4 + value.len(),
+        Request::Get { .. } | Request::Delete { .. } => 0,
+    };
+    let body_bytes = 1 + 2 + request.key().len() + value_bytes;
+    dst.reserve(LENGTH_PREFIX_BYTES + body_bytes);
+    dst.put_u32(u32::try_from(body_bytes).expect("a request's frame fits a u32 length"));
+    match request {
+        Request::Get { key } => {
+            dst.put_u8(TAG_GET);
+            put_short(dst, key);
+        }
+        Request::Set { key, value } => {
+            dst.put_u8(TAG_SET);
+            put_short(dst, key);
+            put_value(dst, value);
+        }
+        Request::Delete { key } => {
+            dst.put_u8(TAG_DELETE);
+            put_short(dst, key);
+        }
     }
 }
 

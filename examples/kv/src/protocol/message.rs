@@ -123,6 +123,14 @@ fn fit_message(mut message: String) -> String {
     message
 }
 
+/// How the message of a [`Response::Error`] refusing a malformed request
+/// begins; the server closes the connection after sending it.
+pub const MALFORMED_PREFIX: &str = "malformed request: ";
+
+/// How the message of a [`Response::Error`] refusing a connection over the
+/// server's limit begins; the server closes the connection after sending it.
+pub const TOO_MANY_CONNECTIONS_PREFIX: &str = "too many connections: ";
+
 /// The store id of a reply whose server does not know its store yet (a
 /// durable server that could not read its data directory): only
 /// [`Response::Unavailable`] carries it.

@@ -38,9 +38,12 @@ mod error;
 mod limits;
 mod message;
 
+pub(crate) use codec::encode_request_unchecked;
 pub use codec::{ClientCodec, ServerCodec};
 pub use error::ProtocolError;
 pub use limits::{
     FRAME_BYTES_MAX, KEY_BYTES_MAX, LENGTH_PREFIX_BYTES, MESSAGE_BYTES_MAX, VALUE_BYTES_MAX,
 };
-pub use message::{Reply, Request, Response, STORE_ID_UNKNOWN};
+pub use message::{
+    MALFORMED_PREFIX, Reply, Request, Response, STORE_ID_UNKNOWN, TOO_MANY_CONNECTIONS_PREFIX,
+};
