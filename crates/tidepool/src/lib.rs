@@ -17,6 +17,7 @@
 
 #[doc(hidden)]
 pub mod __private;
+pub mod alloc;
 pub mod assertions;
 pub mod buggify;
 pub mod cli;
@@ -27,6 +28,7 @@ pub mod logging;
 pub mod prelude;
 pub mod providers;
 pub mod runner;
+pub mod sanitizer;
 pub mod sim;
 
 pub use runner::{

@@ -1,12 +1,16 @@
 //! `SimArgs`: the flags of every simulation binary, and their parsers.
 
+use std::time::Duration;
+
 use super::presets::{AttritionPreset, NetworkPreset, StoragePreset};
+use crate::runner::ITERATIONS_MAX;
 
 /// The flags of every simulation binary.
 #[derive(clap::Args, Clone, Debug, Default, PartialEq, Eq)]
 pub struct SimArgs {
-    /// Iterations to run, each with a seed derived from the base seed [default: the simulation's own]
-    #[arg(long, value_name = "N")]
+    /// Iterations to run, each with a seed derived from the base seed, 1 to 2^48
+    /// [default: the simulation's own]
+    #[arg(long, value_name = "N", value_parser = parse_iterations)]
     pub iterations: Option<u64>,
     /// Replays one seed alone (as printed in a failure, e.g. 0x2a), with debug logs of every
     /// process and workload stamped with simulated time and host
@@ -14,7 +18,7 @@ pub struct SimArgs {
         long,
         value_name = "SEED",
         value_parser = parse_seed,
-        conflicts_with_all = ["iterations", "base_seed", "shard", "shard_from_env"]
+        conflicts_with_all = ["iterations", "base_seed", "shard", "shard_from_env", "jobs"]
     )]
     pub seed: Option<u64>,
     /// The base seed of the campaign (decimal or 0x-hex) [default: random, printed in the report]
@@ -27,10 +31,11 @@ pub struct SimArgs {
     #[arg(long)]
     pub check_determinism: bool,
     /// Log filter for tracing, e.g. `debug` or `kv=trace,tidepool=info` [default: `debug` with --seed, `off` otherwise]
-    #[arg(long, value_name = "FILTER")]
+    #[arg(long, value_name = "FILTER", value_parser = crate::logging::check_filter)]
     pub log: Option<String>,
-    /// Threads running seeds in parallel [default: the number of cores]
-    #[arg(long, value_name = "N")]
+    /// Threads running seeds in parallel, at least 1; more than 8 per core are capped, with a
+    /// note in the report [default: the number of cores]
+    #[arg(long, value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
     /// Runs shard K of N: the seeds at positions i with i % N == K
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
@@ -40,8 +45,22 @@ pub struct SimArgs {
     #[arg(long, requires = "shards", conflicts_with = "shard")]
     pub shard_from_env: bool,
     /// The shard count N for --shard-from-env
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..),
+        requires = "shard_from_env"
+    )]
     pub shards: Option<u64>,
+    /// Memory one seed may hold (e.g. 512MiB, 2GiB, or off): past it the seed fails alone,
+    /// naming the budget, and the campaign goes on; counted by tidepool's allocator
+    /// [default: 1GiB]
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
+    pub max_memory_per_seed: Option<SeedLimit<u64>>,
+    /// Wall-clock time one seed may take (e.g. 90s, 10m, or off): past it the seed fails alone
+    /// [default: 10m]
+    #[arg(long, value_name = "DURATION", value_parser = parse_wall)]
+    pub max_wall_per_seed: Option<SeedLimit<Duration>>,
     /// Fails the run when an assertion site was never exercised (a sometimes never true,
     /// a reachable never reached)
     #[arg(long)]
@@ -58,6 +77,130 @@ pub struct SimArgs {
     /// [default: the simulation's own]
     #[arg(long, value_name = "PRESET", value_enum)]
     pub storage: Option<StoragePreset>,
+    /// What simulated code that reads the real clock, draws OS randomness or starts a
+    /// thread meets: deny (the seed fails, naming the call's site), warn (listed in the
+    /// report), virtualize (answered from the simulation), or off [default: deny]
+    #[arg(long, value_name = "MODE", value_enum)]
+    pub sanitizer: Option<crate::sanitizer::SanitizerMode>,
+}
+
+/// A per-seed limit as a flag gives it: a bound, or none at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeedLimit<T> {
+    /// At most this much.
+    Max(T),
+    /// No limit (`off`).
+    Off,
+}
+
+impl<T> SeedLimit<T> {
+    /// The bound; `None` for [`SeedLimit::Off`].
+    pub fn max(self) -> Option<T> {
+        match self {
+            SeedLimit::Max(max) => Some(max),
+            SeedLimit::Off => None,
+        }
+    }
+}
+
+/// Parses `--iterations`: 1 to [`ITERATIONS_MAX`].
+pub fn parse_iterations(text: &str) -> Result<u64, String> {
+    let iterations: u64 = text.replace('_', "").parse().map_err(|_| {
+        format!("invalid iteration count '{text}'; give a whole number from 1 to {ITERATIONS_MAX}")
+    })?;
+    if !(1..=ITERATIONS_MAX).contains(&iterations) {
+        return Err(format!(
+            "{iterations} iterations is out of range; give 1 to {ITERATIONS_MAX} (2^48)"
+        ));
+    }
+    Ok(iterations)
+}
+
+/// Parses `--jobs`: at least 1 (a count past the cores' cap is capped when the campaign runs).
+pub fn parse_jobs(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("--jobs 0 runs nothing; give at least 1 thread".to_string()),
+        Ok(jobs) => Ok(jobs),
+        Err(_) => Err(format!(
+            "invalid thread count '{text}'; give a whole number of at least 1"
+        )),
+    }
+}
+
+/// The smallest `--max-memory-per-seed`: a world needs some to start.
+pub const MEMORY_PER_SEED_MIN: u64 = 1 << 20;
+/// The largest `--max-memory-per-seed` (1 PiB).
+pub const MEMORY_PER_SEED_MAX: u64 = 1 << 50;
+
+/// Parses `--max-memory-per-seed`: `off`, or a size in bytes with an optional
+/// binary suffix (`KiB`, `MiB`, `GiB`, `TiB`, or `K`, `M`, `G`, `T`), from
+/// 1 MiB to 1 PiB.
+pub fn parse_memory(text: &str) -> Result<SeedLimit<u64>, String> {
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(SeedLimit::Off);
+    }
+    let invalid = || {
+        format!(
+            "invalid memory size '{text}'; give a size like 512MiB or 2GiB (suffixes KiB, MiB, GiB, TiB), or off"
+        )
+    };
+    let digits = text
+        .trim()
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &text.trim()[digits.len()..];
+    let unit: u64 = match suffix.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        _ => return Err(invalid()),
+    };
+    let count: u64 = digits
+        .trim()
+        .replace('_', "")
+        .parse()
+        .map_err(|_| invalid())?;
+    let bytes = count
+        .checked_mul(unit)
+        .filter(|bytes| (MEMORY_PER_SEED_MIN..=MEMORY_PER_SEED_MAX).contains(bytes))
+        .ok_or_else(|| {
+            format!("memory size '{text}' is out of range; give 1MiB to 1024TiB, or off")
+        })?;
+    Ok(SeedLimit::Max(bytes))
+}
+
+/// The longest `--max-wall-per-seed`: 30 days.
+pub const WALL_PER_SEED_MAX: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Parses `--max-wall-per-seed`: `off`, or a whole number with a unit (`ms`,
+/// `s`, `m`, `h`), from 1 ms to 30 days.
+pub fn parse_wall(text: &str) -> Result<SeedLimit<Duration>, String> {
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(SeedLimit::Off);
+    }
+    let invalid = || {
+        format!(
+            "invalid duration '{text}'; give a number with a unit like 500ms, 90s, 10m or 2h, or off"
+        )
+    };
+    let digits = text
+        .trim()
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let count: u64 = digits.replace('_', "").parse().map_err(|_| invalid())?;
+    let millis_per_unit: u64 = match &text.trim()[digits.len()..] {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(invalid()),
+    };
+    let wall = count
+        .checked_mul(millis_per_unit)
+        .map(Duration::from_millis)
+        .filter(|wall| !wall.is_zero() && *wall <= WALL_PER_SEED_MAX)
+        .ok_or_else(|| format!("duration '{text}' is out of range; give 1ms to 30 days, or off"))?;
+    Ok(SeedLimit::Max(wall))
 }
 
 /// Parses a seed in decimal or `0x` hexadecimal.
@@ -139,6 +282,43 @@ mod tests {
                 .unwrap_err()
                 .contains("--shards")
         );
+    }
+
+    #[test]
+    fn numeric_flags_are_range_checked() {
+        assert_eq!(parse_iterations("1_000"), Ok(1000));
+        assert!(
+            parse_iterations("18446744073709551615")
+                .unwrap_err()
+                .contains("out of range")
+        );
+        assert!(parse_iterations("0").unwrap_err().contains("out of range"));
+        assert!(parse_iterations("-1").unwrap_err().contains("invalid"));
+        assert_eq!(parse_jobs("4"), Ok(4));
+        assert!(parse_jobs("0").unwrap_err().contains("at least 1"));
+        assert_eq!(parse_memory("512MiB"), Ok(SeedLimit::Max(512 << 20)));
+        assert_eq!(parse_memory("2G"), Ok(SeedLimit::Max(2 << 30)));
+        assert_eq!(parse_memory("1048576"), Ok(SeedLimit::Max(1 << 20)));
+        assert_eq!(parse_memory("off"), Ok(SeedLimit::Off));
+        assert!(parse_memory("1KiB").unwrap_err().contains("out of range"));
+        assert!(
+            parse_memory("99999999999TiB")
+                .unwrap_err()
+                .contains("out of range")
+        );
+        assert!(parse_memory("12 parsecs").unwrap_err().contains("invalid"));
+        assert_eq!(
+            parse_wall("90s"),
+            Ok(SeedLimit::Max(Duration::from_secs(90)))
+        );
+        assert_eq!(
+            parse_wall("250ms"),
+            Ok(SeedLimit::Max(Duration::from_millis(250)))
+        );
+        assert_eq!(parse_wall("off"), Ok(SeedLimit::Off));
+        assert!(parse_wall("0s").unwrap_err().contains("out of range"));
+        assert!(parse_wall("31000h").unwrap_err().contains("out of range"));
+        assert!(parse_wall("10").unwrap_err().contains("invalid"));
     }
 
     #[test]

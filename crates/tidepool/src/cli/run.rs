@@ -92,6 +92,9 @@ pub fn apply(mut builder: SimulationBuilder, args: &SimArgs) -> SimulationBuilde
     if let Some(preset) = args.storage {
         builder = preset.apply(builder);
     }
+    if let Some(mode) = args.sanitizer {
+        builder = builder.sanitizer(mode);
+    }
     if let Some(seed) = args.seed {
         builder = builder.seeds([seed]).jobs(1).verbose_replay(true);
     }

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use super::FixedState;
+
 use super::model::Model;
 use super::operation::{OpId, Operation, Outcome, Stamp};
 use super::recorder::History;
@@ -272,7 +274,7 @@ fn partitions<'a, M: Model>(
     operations: &'a [Operation<M::Op, M::Out>],
 ) -> Vec<Partition<'a, M>> {
     let mut partitions: Vec<Partition<'a, M>> = Vec::new();
-    let mut by_key: HashMap<M::Partition, usize> = HashMap::new();
+    let mut by_key: HashMap<M::Partition, usize, FixedState> = HashMap::default();
     for (index, operation) in operations.iter().enumerate() {
         if operation.outcome == Outcome::Failed {
             continue;

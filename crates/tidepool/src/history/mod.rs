@@ -89,3 +89,9 @@ pub use model::Model;
 pub use operation::{ClientId, OpId, Operation, Outcome};
 pub use recorder::{History, OPEN_PER_CLIENT_MAX_DEFAULT, OPERATIONS_MAX_DEFAULT};
 pub use verdict::{OperationReport, ReportedOutcome, VIOLATION_PRINTED_MAX, Verdict, Violation};
+
+/// The hasher of the checker's maps: SipHash with fixed keys. A `RandomState`
+/// would draw OS randomness inside the simulation, which the sanitizer
+/// denies ([`crate::sanitizer`]); the maps are only looked up, never iterated
+/// for output, so their order could not leak anyway.
+pub(crate) type FixedState = std::hash::BuildHasherDefault<std::hash::DefaultHasher>;

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use super::FixedState;
+
 use super::error::HistoryError;
 use super::event::{Event, EventKind};
 use super::operation::{ClientId, OpId, Operation, Outcome, Stamp};
@@ -78,7 +80,7 @@ pub struct History<Op, Out> {
     operations: Vec<Operation<Op, Out>>,
     /// Open operations per client; a client with none has no entry, so this
     /// holds at most as many entries as there are open operations.
-    open_per_client: HashMap<ClientId, u32>,
+    open_per_client: HashMap<ClientId, u32, FixedState>,
     operations_max: usize,
     open_per_client_max: u32,
     /// Events recorded so far: the tie-breaker of events at one instant.
@@ -97,7 +99,7 @@ impl<Op, Out> History<Op, Out> {
     pub fn new() -> History<Op, Out> {
         History {
             operations: Vec::new(),
-            open_per_client: HashMap::new(),
+            open_per_client: HashMap::default(),
             operations_max: OPERATIONS_MAX_DEFAULT,
             open_per_client_max: OPEN_PER_CLIENT_MAX_DEFAULT,
             events: 0,

@@ -5,12 +5,15 @@ use std::ops::{Range, RangeInclusive};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::sanitizer::SanitizerMode;
+
 mod campaign_settings;
 mod validate;
 mod world;
 
 use super::BoxError;
 use super::attrition::Attrition;
+use super::budget::SeedBudget;
 use super::campaign;
 use super::chaos::Injector;
 use super::config::ConfigError;
@@ -129,6 +132,8 @@ pub(crate) struct Plan {
     pub(crate) settle: Duration,
     pub(crate) grace_period: Duration,
     pub(crate) replay_command: String,
+    pub(crate) sanitizer: SanitizerMode,
+    pub(crate) budget: SeedBudget,
 }
 
 /// Campaign settings outside the iteration itself.
@@ -143,6 +148,7 @@ pub(crate) struct CampaignOptions {
     pub(crate) progress: bool,
     pub(crate) verbose_replay: bool,
     pub(crate) strict_coverage: bool,
+    pub(crate) budget: SeedBudget,
 }
 
 /// Configures a simulation: its processes, workloads, seeds, invariants and
@@ -198,6 +204,7 @@ pub struct SimulationBuilder {
     settle: Duration,
     grace_period: Duration,
     replay_command: Option<String>,
+    sanitizer: SanitizerMode,
     options: CampaignOptions,
     zero_workloads: bool,
 }
@@ -224,6 +231,7 @@ impl SimulationBuilder {
             settle: SETTLE_DEFAULT,
             grace_period: GRACE_PERIOD_DEFAULT,
             replay_command: None,
+            sanitizer: SanitizerMode::default(),
             options: CampaignOptions {
                 seeds: SeedSource::Derived {
                     base: None,
@@ -237,6 +245,7 @@ impl SimulationBuilder {
                 progress: false,
                 verbose_replay: false,
                 strict_coverage: false,
+                budget: SeedBudget::default(),
             },
             zero_workloads: false,
         }
@@ -451,6 +460,8 @@ impl SimulationBuilder {
             settle: self.settle,
             grace_period: self.grace_period,
             replay_command,
+            sanitizer: self.sanitizer,
+            budget: self.options.budget,
         };
         Ok(campaign::run(Arc::new(plan), self.options))
     }

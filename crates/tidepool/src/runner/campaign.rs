@@ -7,17 +7,17 @@
 //! that seed fails, its thread is abandoned, and a fresh thread takes over.
 
 use std::collections::BTreeMap;
-use std::hash::{BuildHasher, RandomState};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use super::builder::{CampaignOptions, Plan, SeedSource};
-use super::failure::{Failure, FailureKind};
+use super::failure::{Cause, Caught, Failure, FailureKind};
 use super::iteration::{IterationResult, run_iteration};
 use super::report::SimulationReport;
+use super::seeds::ShardSeeds;
 use crate::assertions::AssertionTable;
-use crate::sim::{TraceEvent, TraceNames, derive_seed, splitmix64};
+use crate::sim::{TraceEvent, TraceNames, splitmix64};
 
 /// How often the campaign's thread looks for the workers' messages. Workers do
 /// not wake it per message: a futex wake per seed costs a fair share of a
@@ -27,15 +27,38 @@ const MESSAGES_TICK: Duration = Duration::from_millis(10);
 /// Hung seeds (threads given up on by the watchdog) after which a campaign stops.
 const ABANDONED_THREADS_MAX: usize = 8;
 
+/// Threads a campaign runs per core, at most: more only add memory and
+/// contention (seeds are CPU-bound), and an OS runs out of threads long
+/// before `--jobs` runs out of numbers.
+pub const JOBS_PER_CORE_MAX: usize = 8;
+
+/// The most threads a campaign runs: [`JOBS_PER_CORE_MAX`] per core.
+pub fn jobs_max() -> usize {
+    super::builder::jobs_default().saturating_mul(JOBS_PER_CORE_MAX)
+}
+
 pub(crate) fn run(plan: Arc<Plan>, options: CampaignOptions) -> SimulationReport {
-    let (base_seed, mut seeds) = plan_seeds(&options.seeds);
-    let campaign_iterations = seeds.len() as u64;
-    if let Some((index, count)) = options.shard {
-        seeds.retain(|(position, _)| position % count == index);
-    }
+    let seeds = ShardSeeds::new(&options.seeds, options.shard);
+    let campaign_iterations = match &options.seeds {
+        SeedSource::Derived { iterations, .. } => *iterations,
+        SeedSource::Explicit(seeds) => seeds.len() as u64,
+    };
     let started = Instant::now();
-    let mut report = empty_report(&plan, &options, base_seed);
+    let mut report = empty_report(&plan, &options, seeds.base_seed());
     report.campaign_iterations = campaign_iterations;
+    if let (0, Some((index, count))) = (seeds.len(), options.shard) {
+        report.notes.push(format!(
+            "shard {index}/{count} holds no seed: the campaign has {campaign_iterations} \
+             iteration(s), fewer than its {count} shards; nothing to run, which passes"
+        ));
+    }
+    if plan.budget.memory_bytes_max.is_some() && !crate::alloc::is_counting() {
+        report.notes.push(
+            "the memory budget per seed is not enforced: the global allocator is not \
+             tidepool::alloc::CountingAlloc (tidepool's feature counting-alloc is off)"
+                .to_string(),
+        );
+    }
     report.stopped_early = execute(&plan, &options, seeds, &mut report);
     // A `--seed` replay is itself the replay; a determinism check has already
     // run every seed twice.
@@ -46,34 +69,10 @@ pub(crate) fn run(plan: Arc<Plan>, options: CampaignOptions) -> SimulationReport
     report
 }
 
-fn plan_seeds(source: &SeedSource) -> (Option<u64>, Vec<(u64, u64)>) {
-    match source {
-        SeedSource::Derived { base, iterations } => {
-            // Not simulated code: the campaign's base seed may come from the OS.
-            let base =
-                base.unwrap_or_else(|| RandomState::new().hash_one(0x7469_6465_706f_6f6cu64));
-            (
-                Some(base),
-                (0..*iterations)
-                    .map(|index| (index, derive_seed(base, index)))
-                    .collect(),
-            )
-        }
-        SeedSource::Explicit(seeds) => (
-            None,
-            seeds
-                .iter()
-                .enumerate()
-                .map(|(index, &seed)| (index as u64, seed))
-                .collect(),
-        ),
-    }
-}
-
 enum Message {
     Started {
         worker: usize,
-        position: usize,
+        position: u64,
     },
     Done {
         worker: usize,
@@ -87,11 +86,13 @@ enum Message {
 struct WorkerState {
     heartbeat: Arc<AtomicU64>,
     /// The position it runs, and since when its heartbeat last moved.
-    running: Option<(usize, u64, Instant)>,
+    running: Option<(u64, u64, Instant)>,
     /// Given up on by the watchdog: its seed was reported as hung.
     abandoned: bool,
     /// Tells the thread to take no further seed once its current one returns.
     retired: Arc<AtomicBool>,
+    /// Set by the thread when it parks for good past its seed's memory cap.
+    parked: Arc<AtomicBool>,
     /// The iteration the watchdog reported for it; its late result is dropped.
     failed_index: Option<u64>,
     exited: bool,
@@ -99,8 +100,9 @@ struct WorkerState {
 
 struct Shared {
     plan: Arc<Plan>,
-    seeds: Vec<(u64, u64)>,
-    cursor: AtomicUsize,
+    seeds: ShardSeeds,
+    /// The position in `seeds` of the next seed to take.
+    cursor: AtomicU64,
     stop: AtomicBool,
     check_determinism: bool,
     record: bool,
@@ -113,14 +115,14 @@ struct Shared {
 fn execute(
     plan: &Arc<Plan>,
     options: &CampaignOptions,
-    seeds: Vec<(u64, u64)>,
+    seeds: ShardSeeds,
     report: &mut SimulationReport,
 ) -> Option<String> {
     let total = seeds.len();
     let shared = Arc::new(Shared {
         plan: plan.clone(),
         seeds,
-        cursor: AtomicUsize::new(0),
+        cursor: AtomicU64::new(0),
         stop: AtomicBool::new(false),
         check_determinism: options.check_determinism,
         record: options.verbose_replay,
@@ -132,13 +134,10 @@ fn execute(
         sender,
         workers: Vec::new(),
     };
-    for _ in 0..options.jobs.min(total.max(1)) {
-        pool.spawn_worker();
-    }
-    let progress = super::progress::Progress::new(options.progress, total as u64);
+    let mut stopped_early = pool.start(options.jobs, report);
+    let progress = super::progress::Progress::new(options.progress, total);
     let started = Instant::now();
     let mut results = InOrder::default();
-    let mut stopped_early = None;
     // Until every worker has exited, except abandoned ones with nothing left to report.
     while pool
         .workers
@@ -181,6 +180,13 @@ fn execute(
         }
     }
     progress.finish();
+    if stopped_early.is_none() && results.next < total {
+        // No thread was left to take the rest (each refused by the OS).
+        stopped_early = Some(format!(
+            "{} of {total} seeds ran: no thread was left to run the others",
+            results.next
+        ));
+    }
     // Seeds after a gap (a campaign stopped early) are still reported, in order.
     for result in std::mem::take(&mut results.pending).into_values() {
         add_to_report(report, result);
@@ -196,8 +202,41 @@ struct Pool {
 }
 
 impl Pool {
-    fn spawn_worker(&mut self) {
-        spawn_worker(&self.shared, &self.sender, &mut self.workers);
+    /// Starts the campaign's threads: `jobs`, or fewer when there are fewer
+    /// seeds, when past [`jobs_max`], or when the OS refuses a thread (each
+    /// said in the report's notes). Returns why the campaign cannot run at
+    /// all, when no thread starts.
+    fn start(&mut self, jobs: usize, report: &mut SimulationReport) -> Option<String> {
+        let wanted = usize::try_from(self.shared.seeds.len())
+            .unwrap_or(usize::MAX)
+            .min(jobs)
+            .max(1);
+        let cap = jobs_max();
+        if wanted > cap {
+            report.notes.push(format!(
+                "--jobs {jobs} capped at {cap} threads ({JOBS_PER_CORE_MAX} per core)"
+            ));
+        }
+        let wanted = wanted.min(cap);
+        for started in 0..wanted {
+            if let Err(error) = self.spawn_worker() {
+                if started == 0 {
+                    self.shared.stop.store(true, Ordering::SeqCst);
+                    return Some(format!(
+                        "the OS refused the campaign's first thread ({error}); free some memory or threads and run again"
+                    ));
+                }
+                report.notes.push(format!(
+                    "only {started} of {wanted} threads started: the OS refused the next one ({error})"
+                ));
+                break;
+            }
+        }
+        None
+    }
+
+    fn spawn_worker(&mut self) -> std::io::Result<()> {
+        spawn_worker(&self.shared, &self.sender, &mut self.workers)
     }
 
     /// Files a worker's message; returns a finished iteration.
@@ -222,18 +261,32 @@ impl Pool {
         }
     }
 
-    /// Abandons the workers stuck past `limit`, each replaced by a fresh one;
-    /// returns the failures of the seeds they were stuck on.
+    /// Abandons the workers stuck past `limit`, or parked past their seed's
+    /// memory cap, each replaced by a fresh one; returns the failures of the
+    /// seeds they were stuck on.
     fn replace_hung(&mut self, limit: Duration) -> Vec<IterationResult> {
         let mut failures = Vec::new();
-        for hung in watch(&mut self.workers, limit) {
+        for (hung, stuck) in watch(&mut self.workers, limit) {
             let worker = &mut self.workers[hung];
             let (position, _, _) = worker.running.take().expect("hung workers run a seed");
             worker.abandoned = true;
             worker.retired.store(true, Ordering::SeqCst);
-            worker.failed_index = Some(self.shared.seeds[position].0);
-            failures.push(watchdog_failure(&self.shared, position, limit));
-            self.spawn_worker();
+            let (iteration, seed) = self.shared.seeds.get(position).expect("a running seed");
+            worker.failed_index = Some(iteration);
+            let cause = match stuck {
+                Stuck::Hung => watchdog_cause(limit),
+                Stuck::OverMemory => super::budget::memory_cause(
+                    seed,
+                    self.shared.plan.budget.memory_bytes_max.unwrap_or_default(),
+                    None,
+                ),
+            };
+            failures.push(stuck_failure(&self.shared, iteration, seed, cause));
+            // Refused, the remaining workers take its share; with none left, the
+            // campaign ends and reports the seeds it did not run.
+            if let Err(error) = self.spawn_worker() {
+                tracing::warn!("no thread to replace a hung one: {error}");
+            }
         }
         failures
     }
@@ -244,21 +297,16 @@ impl Pool {
 /// worker): the campaign's memory stays flat however many seeds it runs.
 #[derive(Default)]
 struct InOrder {
-    /// The position in the seed list of the next result to fold.
-    next: usize,
+    /// The position in the shard's seeds of the next result to fold.
+    next: u64,
     /// Results that came early, by iteration.
     pending: BTreeMap<u64, IterationResult>,
 }
 
 impl InOrder {
-    fn add(
-        &mut self,
-        result: IterationResult,
-        seeds: &[(u64, u64)],
-        report: &mut SimulationReport,
-    ) {
+    fn add(&mut self, result: IterationResult, seeds: &ShardSeeds, report: &mut SimulationReport) {
         self.pending.insert(result.index, result);
-        while let Some(&(index, _)) = seeds.get(self.next) {
+        while let Some((index, _)) = seeds.get(self.next) {
             let Some(result) = self.pending.remove(&index) else {
                 break;
             };
@@ -272,28 +320,32 @@ fn spawn_worker(
     shared: &Arc<Shared>,
     sender: &mpsc::Sender<Message>,
     workers: &mut Vec<WorkerState>,
-) {
+) -> std::io::Result<()> {
     let id = workers.len();
     let heartbeat = Arc::new(AtomicU64::new(0));
     let retired = Arc::new(AtomicBool::new(false));
-    workers.push(WorkerState {
+    let parked = Arc::new(AtomicBool::new(false));
+    let state = WorkerState {
         heartbeat: heartbeat.clone(),
         running: None,
         abandoned: false,
         retired: retired.clone(),
+        parked: parked.clone(),
         failed_index: None,
         exited: false,
-    });
+    };
     let shared = shared.clone();
     let sender = sender.clone();
     std::thread::Builder::new()
         .name(format!("tidepool-worker-{id}"))
         .spawn(move || {
+            super::budget::report_parking_to(Some(parked));
             worker_loop(id, &shared, &sender, &heartbeat, &retired);
             let _ = sender.send(Message::Exited { worker: id });
             shared.campaign_thread.unpark();
-        })
-        .expect("spawning a worker thread");
+        })?;
+    workers.push(state);
+    Ok(())
 }
 
 fn worker_loop(
@@ -308,7 +360,7 @@ fn worker_loop(
             return;
         }
         let position = shared.cursor.fetch_add(1, Ordering::SeqCst);
-        let Some(&(index, seed)) = shared.seeds.get(position) else {
+        let Some((index, seed)) = shared.seeds.get(position) else {
             return;
         };
         if sender
@@ -340,11 +392,25 @@ fn run_seed(shared: &Shared, index: u64, seed: u64, heartbeat: &AtomicU64) -> It
     let mut first = run_iteration(&shared.plan, index, seed, true, heartbeat);
     // The second run on a thread of its own: state that leaks from one run into
     // the next through thread-locals would otherwise repeat itself and hide.
+    let parking = super::budget::parking_flag();
     let second = std::thread::scope(|scope| {
-        let rerun = scope.spawn(|| run_iteration(&shared.plan, index, seed, true, heartbeat));
-        rerun
-            .join()
-            .expect("the iteration runner catches every panic")
+        let rerun = std::thread::Builder::new()
+            .name(format!("tidepool-rerun-{seed:#x}"))
+            .spawn_scoped(scope, || {
+                super::budget::report_parking_to(parking);
+                run_iteration(&shared.plan, index, seed, true, heartbeat)
+            });
+        match rerun {
+            Ok(rerun) => rerun
+                .join()
+                .expect("the iteration runner catches every panic"),
+            // Refused a thread, the rerun shares this one: only leaks through
+            // thread-locals go unseen.
+            Err(error) => {
+                tracing::warn!("no thread for the determinism check's second run: {error}");
+                run_iteration(&shared.plan, index, seed, true, heartbeat)
+            }
+        }
     });
     // Compared even when the first run failed: a failure that does not
     // reproduce is the nondeterminism to report, not the failure.
@@ -440,45 +506,61 @@ pub(crate) fn divergence(first: Recorded<'_>, second: Recorded<'_>) -> String {
     reason
 }
 
-/// Workers whose heartbeat has not moved for `limit`.
-fn watch(workers: &mut [WorkerState], limit: Duration) -> Vec<usize> {
-    let mut hung = Vec::new();
+/// Why a worker is given up on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stuck {
+    /// Its heartbeat has not moved for the watchdog's limit.
+    Hung,
+    /// It parked for good past its seed's memory cap.
+    OverMemory,
+}
+
+/// Workers whose heartbeat has not moved for `limit`, or that parked past
+/// their memory cap.
+fn watch(workers: &mut [WorkerState], limit: Duration) -> Vec<(usize, Stuck)> {
+    let mut stuck = Vec::new();
     for (id, worker) in workers.iter_mut().enumerate() {
         if worker.abandoned {
             continue;
         }
-        let Some((position, last_beat, since)) = worker.running.as_mut() else {
+        let Some((_, last_beat, since)) = worker.running.as_mut() else {
             continue;
         };
         let beat = worker.heartbeat.load(Ordering::Relaxed);
-        if beat != *last_beat {
+        if worker.parked.load(Ordering::SeqCst) {
+            stuck.push((id, Stuck::OverMemory));
+        } else if beat != *last_beat {
             *last_beat = beat;
             *since = Instant::now();
         } else if since.elapsed() >= limit {
-            let _ = position;
-            hung.push(id);
+            stuck.push((id, Stuck::Hung));
         }
     }
-    hung
+    stuck
 }
 
-fn watchdog_failure(shared: &Shared, position: usize, limit: Duration) -> IterationResult {
-    let (index, seed) = shared.seeds[position];
+fn watchdog_cause(limit: Duration) -> Cause {
+    Cause {
+        kind: FailureKind::Watchdog,
+        origin: "watchdog".into(),
+        reason: format!(
+            "no progress for {limit:?} of wall-clock time: a task is running without ever yielding \
+             (an infinite loop, or blocking code such as std::thread::sleep inside the simulation)"
+        ),
+    }
+}
+
+/// The failure of a seed whose thread the campaign gave up on.
+fn stuck_failure(shared: &Shared, index: u64, seed: u64, cause: Cause) -> IterationResult {
+    let caught = Caught {
+        cause,
+        time: crate::time::Instant::ZERO,
+    };
+    let replay = format!("{} --seed {seed:#018x}", shared.plan.replay_command);
     IterationResult {
         index,
-        failure: Some(Failure {
-            replayed: None,
-            iteration: index,
-            seed,
-            kind: FailureKind::Watchdog,
-            reason: format!(
-                "no progress for {limit:?} of wall-clock time: a task is running without ever yielding \
-                 (an infinite loop, or blocking code such as std::thread::sleep inside the simulation)"
-            ),
-            origin: "watchdog".into(),
-            time: crate::time::Instant::ZERO,
-            replay: format!("{} --seed {seed:#018x}", shared.plan.replay_command),
-        }),
+        seed,
+        failure: Some(caught.into_failure(index, seed, replay)),
         sim_time: crate::time::Instant::ZERO,
         trace_hash: 0,
         trace_len: 0,
@@ -487,6 +569,7 @@ fn watchdog_failure(shared: &Shared, position: usize, limit: Duration) -> Iterat
         events: None,
         names: None,
         assertions: Default::default(),
+        leaks: Vec::new(),
     }
 }
 
@@ -515,11 +598,13 @@ fn empty_report(
         faults: Default::default(),
         failures: Vec::new(),
         stopped_early: None,
+        notes: Vec::new(),
         assertions: match &plan.coverage_scope {
             Some(in_scope) => AssertionTable::scoped(|site| in_scope(site)),
             None => AssertionTable::new(),
         },
         strict_coverage: options.strict_coverage,
+        leaks: Default::default(),
     }
 }
 
@@ -531,6 +616,9 @@ fn add_to_report(report: &mut SimulationReport, result: IterationResult) {
     report.fingerprint ^= splitmix64(result.trace_hash ^ splitmix64(result.index));
     report.faults.add(&result.faults);
     report.assertions.add_run(&result.assertions);
+    if !result.leaks.is_empty() {
+        report.leaks.add_iteration(result.seed, &result.leaks);
+    }
     match result.failure {
         Some(failure) => {
             report.failed += 1;

@@ -26,8 +26,15 @@ pub enum FailureKind {
     Livelock,
     /// The iteration made no progress in wall-clock time (a task that never yields).
     Watchdog,
+    /// The seed held more memory than its budget (`--max-memory-per-seed`).
+    MemoryBudget,
+    /// The seed took more wall-clock time than its budget (`--max-wall-per-seed`).
+    WallBudget,
     /// Two runs of the same seed parted (`--check-determinism`).
     Nondeterminism,
+    /// Simulated code read the real clock, drew OS randomness or started a
+    /// thread, and the sanitizer denies it ([`crate::sanitizer`]).
+    DeterminismLeak,
 }
 
 impl FailureKind {
@@ -43,7 +50,10 @@ impl FailureKind {
             FailureKind::TimeBudget => "time budget",
             FailureKind::Livelock => "livelock",
             FailureKind::Watchdog => "watchdog",
+            FailureKind::MemoryBudget => "memory budget",
+            FailureKind::WallBudget => "wall budget",
             FailureKind::Nondeterminism => "nondeterminism",
+            FailureKind::DeterminismLeak => "determinism leak",
         }
     }
 }

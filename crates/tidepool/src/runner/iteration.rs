@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::attrition::FaultCounts;
+use super::budget::ArmedBudget;
 use super::builder::{NetworkChoice, Plan};
 use super::chaos::{self, FaultHandle};
 use super::failure::{self, Caught, Cause, Failure, FailureKind, Failures};
@@ -19,6 +20,7 @@ use super::state::{self, StateMap};
 use super::workload::{DynWorkload, Phase, WorkloadContext, workload_context};
 use crate::PROCESS_PORT;
 use crate::assertions::{self, RunAssertions};
+use crate::sanitizer::{self, Leak, SanitizerMode};
 use crate::sim::runtime::StepInfo;
 use crate::sim::world::World;
 use crate::sim::{
@@ -29,6 +31,7 @@ use crate::time::Instant;
 /// What one iteration produced.
 pub(crate) struct IterationResult {
     pub(crate) index: u64,
+    pub(crate) seed: u64,
     pub(crate) failure: Option<Failure>,
     pub(crate) sim_time: Instant,
     pub(crate) trace_hash: u64,
@@ -38,6 +41,8 @@ pub(crate) struct IterationResult {
     pub(crate) events: Option<Vec<TraceEvent>>,
     pub(crate) names: Option<TraceNames>,
     pub(crate) assertions: RunAssertions,
+    /// The sanitizer's calls seen in this iteration, by kind and site.
+    pub(crate) leaks: Vec<Leak>,
 }
 
 /// What the driver hands back from inside the world: it finished.
@@ -63,6 +68,8 @@ fn take_step_check_request() -> bool {
 /// first assertion violation, panic, recorded failure or broken invariant.
 struct StepHook<'a> {
     plan: &'a Plan,
+    budget: &'a ArmedBudget,
+    sanitizer: &'a sanitizer::Active,
     heartbeat: &'a AtomicU64,
     state_version: u64,
     caught: Option<Caught>,
@@ -73,7 +80,21 @@ impl StepHook<'_> {
         if info.polls % 64 == 0 {
             self.heartbeat.fetch_add(1, Ordering::Relaxed);
         }
+        if let Some(cause) = self.budget.check(info.polls) {
+            let reason = cause.reason.clone();
+            let time = sim::with_world("step hook", |world| world.now());
+            self.caught = Some(Caught { cause, time });
+            return Some(reason);
+        }
         if let Some(caught) = violation() {
+            let reason = caught.cause.reason.clone();
+            self.caught = Some(caught);
+            return Some(reason);
+        }
+        if self.sanitizer.denial_pending()
+            && let Some(leak) = self.sanitizer.take_denial()
+        {
+            let caught = leak_caught(&leak);
             let reason = caught.cause.reason.clone();
             self.caught = Some(caught);
             return Some(reason);
@@ -109,8 +130,28 @@ fn violation_caught(violation: &assertions::Violation) -> Caught {
     }
 }
 
+/// A call the sanitizer denied, as a failure at the current simulated time.
+fn leak_caught(leak: &Leak) -> Caught {
+    let time = sim::with_world("step hook", |world| world.now());
+    Caught {
+        cause: Cause {
+            kind: FailureKind::DeterminismLeak,
+            origin: leak.site.clone(),
+            reason: format!(
+                "determinism leak: simulated code {} at {}; {} (or run with --sanitizer warn|virtualize)",
+                leak.kind.describe(),
+                leak.site,
+                leak.kind.advice()
+            ),
+        },
+        time,
+    }
+}
+
 /// Runs iteration `index` with `seed`. `heartbeat` is bumped as the world makes
-/// progress, for the campaign's watchdog.
+/// progress, for the campaign's watchdog. With [`SanitizerMode::Virtualize`]
+/// the iteration runs on a thread of its own, so that the standard library's
+/// per-thread `HashMap` keys are drawn inside it, from the seed.
 pub(crate) fn run_iteration(
     plan: &Arc<Plan>,
     index: u64,
@@ -118,12 +159,40 @@ pub(crate) fn run_iteration(
     record: bool,
     heartbeat: &AtomicU64,
 ) -> IterationResult {
+    if plan.sanitizer != SanitizerMode::Virtualize {
+        return run_iteration_here(plan, index, seed, record, heartbeat);
+    }
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name(format!("tidepool-seed-{seed:#x}"))
+            .spawn_scoped(scope, || {
+                run_iteration_here(plan, index, seed, record, heartbeat)
+            })
+            .expect("tidepool: could not start a thread for a virtualized iteration");
+        match thread.join() {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+fn run_iteration_here(
+    plan: &Arc<Plan>,
+    index: u64,
+    seed: u64,
+    record: bool,
+    heartbeat: &AtomicU64,
+) -> IterationResult {
+    let budget = ArmedBudget::arm(plan.budget, seed);
+    let sanitizer = sanitizer::activate(plan.sanitizer, seed);
     let network = match &plan.network {
         NetworkChoice::Fixed(config) => (**config).clone(),
         NetworkChoice::Swarm => NetworkConfig::random_for_seed(seed),
     };
     let mut hook = StepHook {
         plan,
+        budget: &budget,
+        sanitizer: &sanitizer,
         heartbeat,
         state_version: 0,
         caught: None,
@@ -153,9 +222,11 @@ pub(crate) fn run_iteration(
         (Ok(_), None) => None,
         (Err(error), None) => Some(sim_error_failure(error, run.end_time)),
     };
+    let leaks = sanitizer.finish();
     let replay = format!("{} --seed {seed:#018x}", plan.replay_command);
     IterationResult {
         index,
+        seed,
         failure: failure.map(|caught| caught.into_failure(index, seed, replay)),
         sim_time: run.end_time,
         trace_hash: run.trace_hash,
@@ -165,6 +236,7 @@ pub(crate) fn run_iteration(
         events: run.events,
         names: run.names,
         assertions: run_assertions,
+        leaks,
     }
 }
 

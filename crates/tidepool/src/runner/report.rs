@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::attrition::FaultCounts;
 use super::failure::Failure;
 use crate::assertions::AssertionTable;
+use crate::sanitizer::LeakTable;
 
 /// The outcome of a campaign.
 ///
@@ -54,18 +55,41 @@ pub struct SimulationReport {
     pub failures: Vec<Failure>,
     /// Why the campaign stopped before its last seed, if it did.
     pub stopped_early: Option<String>,
+    /// What the campaign changed or noticed on its own, in words: `--jobs`
+    /// capped, a shard with no seed, threads the OS refused.
+    #[serde(default)]
+    pub notes: Vec<String>,
     /// Every assertion site of the program with its counts over the campaign.
     pub assertions: AssertionTable,
+    /// What the determinism sanitizer saw: real clocks, OS randomness and
+    /// threads reached from simulated code, by site ([`crate::sanitizer`]).
+    #[serde(default)]
+    pub leaks: LeakTable,
     /// Whether coverage gaps (a sometimes never true, a reachable never reached)
     /// fail the campaign (`--strict-coverage`).
     pub strict_coverage: bool,
 }
 
 impl SimulationReport {
-    /// Whether every iteration passed (and at least one ran).
+    /// Whether every iteration passed, and at least one ran, unless the
+    /// report is of shards that hold no seed (more shards than iterations):
+    /// with nothing to run, they pass.
     pub fn is_success(&self) -> bool {
         let covered = !self.strict_coverage || self.coverage_gaps() == 0;
-        self.failed == 0 && self.iterations > 0 && covered
+        let ran = self.iterations > 0 || self.shard_iterations() == Some(0);
+        self.failed == 0 && ran && covered
+    }
+
+    /// Iterations the shards this report holds take of their campaign;
+    /// `None` for a report that is not of shards.
+    pub fn shard_iterations(&self) -> Option<u64> {
+        let (_, count) = self.shard?;
+        Some(
+            self.merged_shards
+                .iter()
+                .map(|&index| super::seeds::shard_len(self.campaign_iterations, index, count))
+                .sum(),
+        )
     }
 
     /// Assertion sites that were never exercised as they should be: a sometimes
@@ -129,6 +153,7 @@ impl SimulationReport {
         self.assertions.merge(&other.assertions);
         self.strict_coverage |= other.strict_coverage;
         self.failures.extend(other.failures.iter().cloned());
+        self.leaks.merge(&other.leaks);
         self.failures.sort_by_key(|failure| failure.iteration);
         self.merged_shards.extend(&other.merged_shards);
         self.merged_shards.sort_unstable();
@@ -139,6 +164,11 @@ impl SimulationReport {
         }
         if self.stopped_early.is_none() {
             self.stopped_early.clone_from(&other.stopped_early);
+        }
+        for note in &other.notes {
+            if !self.notes.contains(note) {
+                self.notes.push(note.clone());
+            }
         }
         Ok(())
     }
@@ -153,7 +183,69 @@ impl SimulationReport {
             .collect()
     }
 
+    /// Checks that the report is whole and consistent, as a run leaves it:
+    /// its shard index within its shard count, its counts adding up, as many
+    /// iterations as its shards take of the campaign (fewer only when it
+    /// stopped early), each failure of one of its shards. A report edited by
+    /// hand or cut short fails here.
+    ///
+    /// # Errors
+    ///
+    /// [`MergeError::Inconsistent`] saying what does not add up.
+    pub fn validate(&self) -> Result<(), MergeError> {
+        let inconsistent = |what: String| Err(MergeError::Inconsistent { what });
+        if self.passed + self.failed != self.iterations {
+            return inconsistent(format!(
+                "{} passed + {} failed is not its {} iterations",
+                self.passed, self.failed, self.iterations
+            ));
+        }
+        if self.campaign_iterations > super::seeds::ITERATIONS_MAX {
+            return inconsistent(format!(
+                "its campaign of {} iterations is past the most a campaign may have, {}",
+                self.campaign_iterations,
+                super::seeds::ITERATIONS_MAX
+            ));
+        }
+        if let Some((index, count)) = self.shard {
+            let valid = |shard: u64| shard < count;
+            if !valid(index) || !self.merged_shards.iter().all(|&shard| valid(shard)) {
+                return inconsistent(format!(
+                    "shard {index}/{count} (holding {:?}) is out of range: each index K of K/N is below N",
+                    self.merged_shards
+                ));
+            }
+            if !self.merged_shards.contains(&index) || !is_strictly_sorted(&self.merged_shards) {
+                return inconsistent(format!(
+                    "its shard {index}/{count} does not match the shards it holds, {:?}",
+                    self.merged_shards
+                ));
+            }
+            let foreign = self
+                .failures
+                .iter()
+                .find(|failure| !self.merged_shards.contains(&(failure.iteration % count)));
+            if let Some(failure) = foreign {
+                return inconsistent(format!(
+                    "iteration {} among its failures is of none of its shards {:?}",
+                    failure.iteration, self.merged_shards
+                ));
+            }
+        }
+        let expected = self.shard_iterations().unwrap_or(self.campaign_iterations);
+        let complete = self.stopped_early.is_some() || self.iterations == expected;
+        if self.iterations > expected || !complete {
+            return inconsistent(format!(
+                "it ran {} iterations where its shards take {expected} of the campaign, without saying it stopped early",
+                self.iterations
+            ));
+        }
+        Ok(())
+    }
+
     fn check_mergeable(&self, other: &SimulationReport) -> Result<(), MergeError> {
+        self.validate()?;
+        other.validate()?;
         if self.name != other.name {
             return Err(MergeError::Simulation {
                 ours: self.name.clone(),
@@ -226,6 +318,16 @@ pub enum MergeError {
         /// Of how many.
         count: u64,
     },
+    /// A report that does not add up (edited, truncated, or of another version).
+    #[error("the report is inconsistent: {what}; give the JSON a run wrote, unedited")]
+    Inconsistent {
+        /// What does not add up.
+        what: String,
+    },
+}
+
+fn is_strictly_sorted(indices: &[u64]) -> bool {
+    indices.windows(2).all(|pair| pair[0] < pair[1])
 }
 
 fn per_second(count: f64, seconds: f64) -> f64 {
@@ -284,6 +386,9 @@ impl fmt::Display for SimulationReport {
         if let Some(reason) = &self.stopped_early {
             writeln!(f, "  stopped early   {reason}")?;
         }
+        for note in &self.notes {
+            writeln!(f, "  note            {note}")?;
+        }
         if !self.assertions.rows().is_empty() {
             write!(f, "\nassertions:\n{}", self.assertions)?;
             let gaps = self.coverage_gaps();
@@ -295,6 +400,13 @@ impl fmt::Display for SimulationReport {
                 };
                 writeln!(f, "  {gaps} coverage gap(s): MISS rows above; {effect}")?;
             }
+        }
+        if !self.leaks.is_empty() {
+            writeln!(
+                f,
+                "\ndeterminism leaks (the sanitizer saw simulated code reach outside the simulation):"
+            )?;
+            write!(f, "{}", self.leaks)?;
         }
         write_failures(f, &self.failures)
     }

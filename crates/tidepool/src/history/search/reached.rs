@@ -22,6 +22,8 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+
+use crate::history::FixedState;
 use std::hash::Hash;
 
 /// Bitsets of optional operations kept per (fingerprint, state) to find
@@ -53,9 +55,9 @@ pub(crate) struct Reached<State> {
     words: usize,
     /// Every configuration: (required fingerprint, optional fingerprint,
     /// state).
-    identical: HashSet<(u128, u128, State)>,
+    identical: HashSet<(u128, u128, State), FixedState>,
     /// Some of them, for dominance: by (required fingerprint, state).
-    dominating: HashMap<(u128, State), UsedSets>,
+    dominating: HashMap<(u128, State), UsedSets, FixedState>,
 }
 
 impl<State: Clone + Eq + Hash> Reached<State> {
@@ -63,8 +65,8 @@ impl<State: Clone + Eq + Hash> Reached<State> {
     pub(crate) fn new(optional: usize) -> Reached<State> {
         Reached {
             words: optional.div_ceil(64),
-            identical: HashSet::new(),
-            dominating: HashMap::new(),
+            identical: HashSet::default(),
+            dominating: HashMap::default(),
         }
     }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::{NetworkChoice, SimulationBuilder};
 use crate::runner::attrition::Attrition;
 use crate::runner::chaos::{FaultHandle, Injector};
+use crate::sanitizer::SanitizerMode;
 use crate::sim::{NetworkConfig, StorageConfig};
 
 impl SimulationBuilder {
@@ -21,6 +22,14 @@ impl SimulationBuilder {
     /// window ends, as the network's do. Default: [`StorageConfig::fault_free`].
     pub fn storage(mut self, config: StorageConfig) -> SimulationBuilder {
         self.storage = config;
+        self
+    }
+
+    /// What the determinism sanitizer does when simulated code reads the real
+    /// clock, draws OS randomness or starts a thread (see
+    /// [`crate::sanitizer`]). Default: [`SanitizerMode::Deny`].
+    pub fn sanitizer(mut self, mode: SanitizerMode) -> SimulationBuilder {
+        self.sanitizer = mode;
         self
     }
 
