@@ -16,3 +16,4 @@ pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 pub fn rate(count: u64, elapsed: Duration) -> u64 {
     (count as f64 / elapsed.as_secs_f64()) as u64
 }
+pub mod yardstick;

@@ -1,11 +1,14 @@
-//! `cargo xtask bench runtime`: the executor's raw rates, one world on one core,
-//! the trace hash on.
+//! `cargo xtask bench runtime`: the executor's raw rates, one world on one
+//! core, the trace hash on, each beside the rate of a minimal seeded executor
+//! ([`tidepool_bench::yardstick`]) running the same code in the same run.
 //!
 //! - tasks: spawn and complete trivial detached tasks, `TASKS_BATCH` in flight;
 //! - timers: `SLEEPERS` tasks sleep again and again, every sleep its own event;
 //! - wakes: two tasks ping-pong through a shared counter, each wake-up one poll.
 //!
-//! Each phase runs in one world; its rate counts the world's setup and teardown.
+//! Each phase runs in one world; its rate counts the world's setup and
+//! teardown. The phases' code is written once, over [`Executor`], so both
+//! executors run the same futures.
 
 use std::cell::Cell;
 use std::future::poll_fn;
@@ -15,7 +18,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use tidepool::sim::{self, Sim};
-use tidepool_bench::{rate, timed};
+use tidepool_bench::{rate, timed, yardstick};
 
 const TASKS: u64 = 1_000_000;
 const TIMERS: u64 = 1_000_000;
@@ -26,27 +29,100 @@ const TASKS_BATCH: u64 = 1_000;
 const SLEEPERS: u64 = 1_000;
 
 /// Runs of each phase; the best rate is reported, since a shared machine only
-/// ever slows a run down.
+/// ever slows a run down. The two executors take turns, so that a busy
+/// moment slows both.
 const ROUNDS: usize = 5;
 
-fn best(phase: fn() -> u64) -> u64 {
-    (0..ROUNDS).map(|_| phase()).max().unwrap_or(0)
-}
-
-/// The executor's raw rates: 1M tasks spawned and completed, 1M timers fired,
-/// 1M wake-ups between two tasks; the best of five rounds each.
+/// The executors' raw rates: 1M tasks spawned and completed, 1M timers fired,
+/// 1M wake-ups between two tasks; the best of five rounds each, tidepool's
+/// beside a minimal seeded executor's.
 #[derive(Parser)]
 #[command(name = "bench-runtime")]
 struct Args {}
 
+/// What the phases need of an executor.
+trait Executor {
+    const NAME: &'static str;
+    /// Runs `main` from `seed`; its output, task polls and determinism hash.
+    fn run<F: Future + 'static>(seed: u64, main: F) -> (F::Output, u64, u64);
+    fn spawn(future: impl Future<Output = ()> + 'static);
+    fn sleep(duration: Duration) -> impl Future<Output = ()>;
+}
+
+struct Tidepool;
+
+impl Executor for Tidepool {
+    const NAME: &'static str = "tidepool";
+
+    fn run<F: Future + 'static>(seed: u64, main: F) -> (F::Output, u64, u64) {
+        let run = Sim::new(seed).run(main);
+        let output = run.outcome.expect("the phase ends");
+        (output, run.polls, run.trace_hash)
+    }
+
+    fn spawn(future: impl Future<Output = ()> + 'static) {
+        drop(sim::spawn("task", future));
+    }
+
+    fn sleep(duration: Duration) -> impl Future<Output = ()> {
+        sim::sleep(duration)
+    }
+}
+
+struct Yardstick;
+
+impl Executor for Yardstick {
+    const NAME: &'static str = "yardstick";
+
+    fn run<F: Future + 'static>(seed: u64, main: F) -> (F::Output, u64, u64) {
+        let run = yardstick::run(seed, main);
+        (run.output.expect("the phase ends"), run.polls, run.hash)
+    }
+
+    fn spawn(future: impl Future<Output = ()> + 'static) {
+        yardstick::spawn(future);
+    }
+
+    fn sleep(duration: Duration) -> impl Future<Output = ()> {
+        yardstick::sleep(duration)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Phase {
+    Tasks,
+    Timers,
+    Wakes,
+}
+
+fn measure<E: Executor>(phase: Phase) -> u64 {
+    match phase {
+        Phase::Tasks => bench_tasks::<E>(),
+        Phase::Timers => bench_timers::<E>(),
+        Phase::Wakes => bench_wakes::<E>(),
+    }
+}
+
 fn main() {
     let Args {} = Args::parse();
-    let tasks_per_s = best(bench_tasks);
-    let timers_per_s = best(bench_timers);
-    let wakes_per_s = best(bench_wakes);
-    println!(
-        "bench runtime tasks_per_s={tasks_per_s} timers_per_s={timers_per_s} wakes_per_s={wakes_per_s}"
-    );
+    let mut line = String::from("bench runtime");
+    for (phase, label) in [
+        (Phase::Tasks, "tasks"),
+        (Phase::Timers, "timers"),
+        (Phase::Wakes, "wakes"),
+    ] {
+        let (mut ours, mut theirs) = (0, 0);
+        for _ in 0..ROUNDS {
+            ours = ours.max(measure::<Tidepool>(phase));
+            theirs = theirs.max(measure::<Yardstick>(phase));
+        }
+        let ratio = ours as f64 / theirs as f64;
+        eprintln!("{label}: tidepool {ours}/s, yardstick {theirs}/s, ratio {ratio:.2}");
+        line.push_str(&format!(
+            " {label}_per_s={ours} yardstick_{label}_per_s={theirs} {label}_ratio={ratio:.2}"
+        ));
+    }
+    println!("{line}");
 }
 
 /// A count that wakes its waiter when it reaches a target.
@@ -82,94 +158,91 @@ impl Countdown {
 }
 
 /// Spawns `TASKS` trivial tasks, `TASKS_BATCH` at a time.
-fn bench_tasks() -> u64 {
-    let (run, elapsed) = timed(|| {
-        Sim::new(1).run(async {
+fn bench_tasks<E: Executor>() -> u64 {
+    let ((count, polls, hash), elapsed) = timed(|| {
+        E::run(1, async {
             let done = Rc::new(Countdown::default());
             for batch in 1..=TASKS / TASKS_BATCH {
                 for _ in 0..TASKS_BATCH {
                     let done = done.clone();
-                    drop(sim::spawn("trivial", async move { done.tick() }));
+                    E::spawn(async move { done.tick() });
                 }
                 done.reached(batch * TASKS_BATCH).await;
             }
             done.count.get()
         })
     });
-    assert_eq!(run.outcome.expect("the tasks phase ends"), TASKS);
+    assert_eq!(count, TASKS);
     eprintln!(
-        "tasks:  {TASKS} in {elapsed:?}, {} polls, trace hash {:#x}",
-        run.polls, run.trace_hash
+        "  {:<9} tasks:  {TASKS} in {elapsed:?}, {polls} polls, hash {hash:#x}",
+        E::NAME
     );
     rate(TASKS, elapsed)
 }
 
 /// `SLEEPERS` tasks each sleep `TIMERS / SLEEPERS` times, for 1 to `SLEEPERS` µs.
-fn bench_timers() -> u64 {
-    let (run, elapsed) = timed(|| {
-        Sim::new(2).run(async {
+fn bench_timers<E: Executor>() -> u64 {
+    let (((), polls, hash), elapsed) = timed(|| {
+        E::run(2, async {
             let done = Rc::new(Countdown::default());
             for sleeper in 0..SLEEPERS {
                 let done = done.clone();
-                drop(sim::spawn("sleeper", async move {
+                E::spawn(async move {
                     let period = Duration::from_micros(1 + sleeper);
                     for _ in 0..TIMERS / SLEEPERS {
-                        sim::sleep(period).await;
+                        E::sleep(period).await;
                     }
                     done.tick();
-                }));
+                });
             }
             done.reached(SLEEPERS).await;
         })
     });
-    run.outcome.expect("the timers phase ends");
     eprintln!(
-        "timers: {TIMERS} in {elapsed:?}, {} polls, trace hash {:#x}",
-        run.polls, run.trace_hash
+        "  {:<9} timers: {TIMERS} in {elapsed:?}, {polls} polls, hash {hash:#x}",
+        E::NAME
     );
     rate(TIMERS, elapsed)
 }
 
 /// Two tasks take turns through a shared counter: each turn wakes the other.
-fn bench_wakes() -> u64 {
-    let (run, elapsed) = timed(|| {
-        Sim::new(3).run(async {
+fn bench_wakes<E: Executor>() -> u64 {
+    let ((turns, polls, hash), elapsed) = timed(|| {
+        E::run(3, async {
             let turn = Rc::new(Cell::new(0u64));
             let wakers: Rc<[Cell<Option<Waker>>; 2]> = Rc::new(Default::default());
-            let players: Vec<_> = (0..2u64)
-                .map(|me| {
-                    let (turn, wakers) = (turn.clone(), wakers.clone());
-                    sim::spawn("player", async move {
-                        loop {
-                            poll_fn(|cx| {
-                                if turn.get() % 2 == me || turn.get() >= WAKES {
-                                    return Poll::Ready(());
-                                }
-                                wakers[me as usize].set(Some(cx.waker().clone()));
-                                Poll::Pending
-                            })
-                            .await;
-                            if turn.get() >= WAKES {
-                                break;
+            let done = Rc::new(Countdown::default());
+            for me in 0..2u64 {
+                let (turn, wakers, done) = (turn.clone(), wakers.clone(), done.clone());
+                E::spawn(async move {
+                    loop {
+                        poll_fn(|cx| {
+                            if turn.get() % 2 == me || turn.get() >= WAKES {
+                                return Poll::Ready(());
                             }
-                            turn.set(turn.get() + 1);
-                            if let Some(other) = wakers[1 - me as usize].take() {
-                                other.wake();
-                            }
+                            wakers[me as usize].set(Some(cx.waker().clone()));
+                            Poll::Pending
+                        })
+                        .await;
+                        if turn.get() >= WAKES {
+                            break;
                         }
-                    })
-                })
-                .collect();
-            for player in players {
-                player.await.expect("a player does not panic");
+                        turn.set(turn.get() + 1);
+                        if let Some(other) = wakers[1 - me as usize].take() {
+                            other.wake();
+                        }
+                    }
+                    done.tick();
+                });
             }
+            done.reached(2).await;
             turn.get()
         })
     });
-    assert_eq!(run.outcome.expect("the wakes phase ends"), WAKES);
+    assert_eq!(turns, WAKES);
     eprintln!(
-        "wakes:  {WAKES} in {elapsed:?}, {} polls, trace hash {:#x}",
-        run.polls, run.trace_hash
+        "  {:<9} wakes:  {WAKES} in {elapsed:?}, {polls} polls, hash {hash:#x}",
+        E::NAME
     );
     rate(WAKES, elapsed)
 }
