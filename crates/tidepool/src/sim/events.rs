@@ -254,6 +254,106 @@ mod tests {
         assert_pops_in_order(&mut queue, expected);
     }
 
+    /// What `retain` keeps in `queue_matches_a_sorted_list_at_every_size`.
+    #[derive(Clone, Copy, Debug)]
+    enum Keep {
+        All,
+        RandomHalf,
+        Exactly(usize),
+        AllButTheRoot,
+    }
+
+    /// Pushes `size` events with clashing times, applies `keep` through
+    /// `retain`, pushes and pops a few more, then pops everything; checks
+    /// every pop against a sorted list holding the same events.
+    fn check_against_a_sorted_list(seed: u64, size: u32, keep: Keep) {
+        let mut state = crate::sim::splitmix64(seed ^ (size as u64) << 32);
+        let mut draw = |below: u64| {
+            state = crate::sim::splitmix64(state);
+            state % below
+        };
+        let mut queue = EventQueue::default();
+        // (time, slot); slots grow with each push, so they order ties as the
+        // queue's sequence numbers do.
+        let mut model: Vec<(u64, u32)> = Vec::new();
+        let times = size as u64 / 2 + 1;
+        let mut next_slot = 0u32;
+        let mut push = |queue: &mut EventQueue, model: &mut Vec<(u64, u32)>, time: u64| {
+            queue.push(
+                time,
+                EventKind::Timer {
+                    slot: next_slot,
+                    generation: 0,
+                },
+            );
+            model.push((time, next_slot));
+            next_slot += 1;
+        };
+        for _ in 0..size {
+            let time = draw(times);
+            push(&mut queue, &mut model, time);
+        }
+        model.sort();
+        let kept: Vec<(u64, u32)> = match keep {
+            Keep::All => model.clone(),
+            Keep::RandomHalf => model.iter().copied().filter(|_| draw(2) == 0).collect(),
+            Keep::Exactly(count) => {
+                let mut left = model.clone();
+                while left.len() > count {
+                    left.remove(draw(left.len() as u64) as usize);
+                }
+                left
+            }
+            Keep::AllButTheRoot => model.iter().copied().skip(1).collect(),
+        };
+        queue.retain(|kind| match kind {
+            EventKind::Timer { slot, .. } => kept.iter().any(|&(_, kept)| kept == *slot),
+            _ => unreachable!(),
+        });
+        assert_eq!(queue.len(), kept.len(), "seed {seed} size {size} {keep:?}");
+        model = kept;
+        // A few more pushes (never before the last pop) and pops.
+        let mut now = 0;
+        for _ in 0..draw(8) {
+            if draw(2) == 0 {
+                let time = now + draw(times);
+                push(&mut queue, &mut model, time);
+                model.sort();
+            } else if !model.is_empty() {
+                let (time, slot) = model.remove(0);
+                let event = queue.pop().expect("the model holds events");
+                assert_eq!(event.time, time, "seed {seed} size {size} {keep:?}");
+                assert!(matches!(event.kind, EventKind::Timer { slot: got, .. } if got == slot));
+                now = time;
+            }
+        }
+        assert_pops_in_order(&mut queue, model);
+    }
+
+    #[test]
+    fn queue_matches_a_sorted_list_at_every_size() {
+        // Sizes 0 to 64 cover every shape of the top of a 4-ary heap (a root
+        // with 0 to 4 children, partly filled last levels); each keep mode
+        // rebuilds the heap from a different remainder, down to 0, 1 and 2
+        // events, and without the root.
+        let modes = [
+            Keep::All,
+            Keep::RandomHalf,
+            Keep::Exactly(0),
+            Keep::Exactly(1),
+            Keep::Exactly(2),
+            Keep::Exactly(5),
+            Keep::AllButTheRoot,
+        ];
+        for seed in 0..40 {
+            for size in 0..=64 {
+                for keep in modes {
+                    check_against_a_sorted_list(seed, size, keep);
+                }
+            }
+        }
+    }
+
     #[test]
     fn pops_by_time_then_schedule_order() {
         let mut queue = EventQueue::default();

@@ -120,6 +120,10 @@ impl Tasks {
         match self.free.pop() {
             Some(slot) => {
                 let entry = &mut self.slots[slot as usize];
+                assert!(
+                    matches!(entry.stage, TaskState::Free),
+                    "a task slot on the free list is in use"
+                );
                 let generation = entry.generation;
                 *entry = TaskSlot {
                     generation,
@@ -145,6 +149,10 @@ impl Tasks {
     /// Frees a slot; returns what it held, to be dropped outside the world's borrow.
     pub(crate) fn free(&mut self, slot: u32) -> TaskState {
         let entry = &mut self.slots[slot as usize];
+        assert!(
+            !matches!(entry.stage, TaskState::Free | TaskState::Live(_)),
+            "a task slot freed while free or live"
+        );
         entry.generation = entry.generation.wrapping_add(1);
         entry.join_waker = None;
         entry.name = Cow::Borrowed("");

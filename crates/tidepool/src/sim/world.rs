@@ -159,7 +159,7 @@ impl World {
 
     #[inline]
     pub(crate) fn schedule(&mut self, time: u64, kind: EventKind) {
-        debug_assert!(time >= self.now, "an event scheduled in the past");
+        assert!(time >= self.now, "an event scheduled in the past");
         self.events.push(time, kind);
     }
 
@@ -211,7 +211,7 @@ impl World {
     pub(crate) fn pick(&mut self) -> Option<(u32, u32, Box<dyn RawTask>)> {
         loop {
             let rng = &mut self.rng;
-            let slot = with_sched(|sched| {
+            let (slot, wake_generation) = with_sched(|sched| {
                 let ready = sched.ready.len();
                 let index = match ready {
                     0 => return None,
@@ -219,11 +219,18 @@ impl World {
                     _ => ((rng.next_u64() as u128 * ready as u128) >> 64) as usize,
                 };
                 let slot = sched.ready.swap_remove(index);
-                sched.slots[slot as usize].queued = false;
-                Some(slot)
+                let state = &mut sched.slots[slot as usize];
+                state.queued = false;
+                Some((slot, state.generation))
             })?;
             let entry = &mut self.tasks.slots[slot as usize];
             if let TaskState::Live(future @ Some(_)) = &mut entry.stage {
+                // Wakers carry the low 16 bits of the generation: a stale one
+                // must never reach a task that now holds the slot.
+                assert!(
+                    wake_generation == entry.generation as u16,
+                    "a task slot's wake state has another generation than the slot"
+                );
                 let future = future.take().expect("checked by the pattern");
                 let (generation, owner) = (entry.generation, entry.owner);
                 self.current = Some((slot, owner));
@@ -362,6 +369,9 @@ impl World {
                 return NextEvent::PastDeadline;
             }
             self.events.pop();
+            // The queue pops in time order, and nothing is scheduled in the
+            // past: the clock never goes back (a broken heap shows here).
+            assert!(event.time >= self.now, "the clock went back");
             self.now = event.time;
             match event.kind {
                 EventKind::Timer { slot, generation } => {

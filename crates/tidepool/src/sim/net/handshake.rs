@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::task::Waker;
 
 use super::config::DeadHostConnect;
-use super::model::{Conn, ConnectState, fault_code};
+use super::model::{ConnectState, NO_HOST, fault_code};
 use crate::sim::events::EventKind;
 use crate::sim::trace::TraceKind;
 use crate::sim::world::World;
@@ -18,23 +18,15 @@ impl World {
         local: SocketAddr,
         target: SocketAddr,
     ) -> u32 {
-        let server = self.hosts.by_ip(target.ip()).unwrap_or(u32::MAX);
-        let conn = self.net.conns.len() as u32;
-        self.net.conns.push(Conn {
-            hosts: [client, server],
-            addrs: [local, target],
-            dirs: Default::default(),
-            ends: Default::default(),
-            connect: ConnectState::Pending,
-            connect_waker: None,
-        });
-        let latency = if server == u32::MAX {
+        let server = self.hosts.by_ip(target.ip()).unwrap_or(NO_HOST);
+        let conn = self.net.open_conn([client, server], [local, target]);
+        let latency = if server == NO_HOST {
             0
         } else {
             self.latency_nanos(client, server)
         };
         let connect_failure = self.net.config.connect_failure_probability;
-        if server == u32::MAX {
+        if server == NO_HOST {
             // No such host: nothing answers.
             self.fail_connect(conn, io::ErrorKind::TimedOut);
         } else if self.fault_fires(connect_failure) {
@@ -43,7 +35,7 @@ impl World {
             self.fail_connect(conn, io::ErrorKind::ConnectionRefused);
         } else {
             self.maybe_link_faults(client, server);
-            self.schedule(self.now + latency, EventKind::ConnectArrive { conn });
+            self.schedule_conn(conn, self.now + latency, EventKind::ConnectArrive { conn });
         }
         conn
     }
@@ -51,13 +43,15 @@ impl World {
     pub(super) fn fail_connect(&mut self, conn: u32, kind: io::ErrorKind) {
         let entry = &mut self.net.conns[conn as usize];
         entry.connect = ConnectState::Failed(kind);
+        // A failed attempt has no server end; nothing will close it.
+        entry.ends[1].closed = true;
         let (client, server) = (entry.hosts[0], entry.hosts[1]);
         let delay = match kind {
             io::ErrorKind::TimedOut => crate::sim::net::nanos(self.net.config.connect_timeout),
-            _ if server == u32::MAX => 0,
+            _ if server == NO_HOST => 0,
             _ => self.latency_nanos(server, client),
         };
-        self.schedule(self.now + delay, EventKind::ConnectReply { conn });
+        self.schedule_conn(conn, self.now + delay, EventKind::ConnectReply { conn });
     }
 
     pub(super) fn on_connect_arrive(&mut self, conn: u32) {
@@ -78,6 +72,7 @@ impl World {
             if clogged_until - self.now > timeout {
                 return self.fail_connect(conn, io::ErrorKind::TimedOut);
             }
+            self.net.hold(conn);
             self.net.stalled_connects.push(conn);
             return;
         }
@@ -102,13 +97,15 @@ impl World {
         if let Some(waker) = listener.waker.take() {
             waker.wake();
         }
-        self.net.conns[conn as usize].connect = ConnectState::Accepted;
-        self.record(TraceKind::NetConnect, conn, port as u64);
+        let entry = &mut self.net.conns[conn as usize];
+        entry.connect = ConnectState::Accepted;
+        let serial = entry.serial;
+        self.record(TraceKind::NetConnect, serial, port as u64);
         let latency = self.latency_nanos(server, client);
         // The answer waits out a clog of the way back.
         let clogged_until = self.net.link(server, client).clogged_until;
         let time = (self.now + latency).max(clogged_until);
-        self.schedule(time, EventKind::ConnectReply { conn });
+        self.schedule_conn(conn, time, EventKind::ConnectReply { conn });
     }
 
     pub(super) fn on_connect_reply(&mut self, conn: u32) {
@@ -131,6 +128,12 @@ impl World {
     ) -> Option<Result<(), io::ErrorKind>> {
         let entry = &mut self.net.conns[conn as usize];
         match entry.connect {
+            ConnectState::Answered(Err(kind)) => {
+                // No stream will hold the client's end of a failed attempt.
+                entry.ends[0].closed = true;
+                self.net.release_if_done(conn);
+                Some(Err(kind))
+            }
             ConnectState::Answered(result) => Some(result),
             _ => {
                 entry.connect_waker = Some(waker.clone());
@@ -167,6 +170,7 @@ impl World {
         for conn in listener.backlog {
             self.send_reset(conn, 1);
             self.net.conns[conn as usize].ends[1].closed = true;
+            self.net.release_if_done(conn);
         }
     }
 }

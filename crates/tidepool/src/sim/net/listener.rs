@@ -93,8 +93,10 @@ impl TcpListener {
                 let Some(conn) = world.poll_accept(self.host, port, cx.waker()) else {
                     return Poll::Pending;
                 };
-                let peer = world.net.conns[conn as usize].addrs[0];
-                Poll::Ready(Ok((TcpStream::new(world.id, conn, 1, self.local, peer), peer)))
+                let entry = &world.net.conns[conn as usize];
+                let (peer, generation) = (entry.addrs[0], entry.generation);
+                let stream = TcpStream::new(world.id, (conn, generation), 1, self.local, peer);
+                Poll::Ready(Ok((stream, peer)))
             })
         })
         .await
@@ -129,10 +131,12 @@ impl Drop for TcpListener {
 ///
 /// Outside a running simulation.
 pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    let (world_id, conn, local) = with_world("connect", |world| {
+    let (world_id, conn, generation, local) = with_world("connect", |world| {
         let host = world.current_host();
         let local = SocketAddr::new(world.hosts.get(host).ip, world.net.ephemeral_port(host));
-        (world.id, world.net_connect(host, local, addr), local)
+        let conn = world.net_connect(host, local, addr);
+        let generation = world.net.conns[conn as usize].generation;
+        (world.id, conn, generation, local)
     });
     let guard = ConnectGuard {
         world: world_id,
@@ -151,7 +155,7 @@ pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
     let mut guard = guard;
     guard.armed = false;
     match result {
-        Ok(()) => Ok(TcpStream::new(world_id, conn, 0, local, addr)),
+        Ok(()) => Ok(TcpStream::new(world_id, (conn, generation), 0, local, addr)),
         Err(kind) => Err(io::Error::new(
             kind,
             format!("connect to {addr}: {}", describe(kind)),

@@ -7,7 +7,9 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use super::model::reset_error;
 use crate::sim::context::{try_with_world, with_world};
+use crate::sim::world::World;
 
 /// One end of a simulated TCP connection: an ordered, reliable byte stream.
 ///
@@ -19,6 +21,9 @@ use crate::sim::context::{try_with_world, with_world};
 pub struct TcpStream {
     world: u64,
     conn: u32,
+    /// The generation of the connection's slot: once the slot is freed (this
+    /// end's host was killed, the peer is gone), the stream finds it changed.
+    generation: u32,
     end: u8,
     local: SocketAddr,
     peer: SocketAddr,
@@ -27,7 +32,7 @@ pub struct TcpStream {
 impl TcpStream {
     pub(crate) fn new(
         world: u64,
-        conn: u32,
+        (conn, generation): (u32, u32),
         end: u8,
         local: SocketAddr,
         peer: SocketAddr,
@@ -35,6 +40,7 @@ impl TcpStream {
         TcpStream {
             world,
             conn,
+            generation,
             end,
             local,
             peer,
@@ -51,11 +57,14 @@ impl TcpStream {
         Ok(self.peer)
     }
 
-    fn check_world(&self, world: u64) {
+    /// Whether the stream's connection is still there; panics when the
+    /// stream comes from another world.
+    fn check_world(&self, world: &World) -> bool {
         assert!(
-            world == self.world,
+            world.id == self.world,
             "tidepool: a TcpStream was used in another simulation than the one that made it"
         );
+        world.net.holds(self.conn, self.generation)
     }
 }
 
@@ -66,7 +75,9 @@ impl AsyncRead for TcpStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         with_world("TcpStream::poll_read", |world| {
-            self.check_world(world.id);
+            if !self.check_world(world) {
+                return Poll::Ready(Err(reset_error()));
+            }
             match world.net_read(self.conn, self.end as usize, buf, cx.waker()) {
                 Some(result) => Poll::Ready(result),
                 None => Poll::Pending,
@@ -82,7 +93,9 @@ impl AsyncWrite for TcpStream {
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
         with_world("TcpStream::poll_write", |world| {
-            self.check_world(world.id);
+            if !self.check_world(world) {
+                return Poll::Ready(Err(reset_error()));
+            }
             match world.net_write(self.conn, self.end as usize, data, cx.waker()) {
                 Some(result) => Poll::Ready(result),
                 None => Poll::Pending,
@@ -97,7 +110,9 @@ impl AsyncWrite for TcpStream {
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         with_world("TcpStream::poll_shutdown", |world| {
-            self.check_world(world.id);
+            if !self.check_world(world) {
+                return Poll::Ready(Err(reset_error()));
+            }
             Poll::Ready(world.net_shutdown(self.conn, self.end as usize))
         })
     }
@@ -106,7 +121,7 @@ impl AsyncWrite for TcpStream {
 impl Drop for TcpStream {
     fn drop(&mut self) {
         try_with_world(|world| {
-            if world.id == self.world {
+            if world.id == self.world && world.net.holds(self.conn, self.generation) {
                 world.net_close(self.conn, self.end as usize);
             }
         });

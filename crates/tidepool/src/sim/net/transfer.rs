@@ -1,12 +1,11 @@
 //! Moving bytes: writes, delivery after a latency, reads, FIN and reset.
 
-use std::collections::VecDeque;
 use std::io;
 use std::task::Waker;
 
 use super::model::{Marker, fault_code, reset_error};
 use crate::sim::events::EventKind;
-use crate::sim::trace::{TraceKind, digest};
+use crate::sim::trace::TraceKind;
 use crate::sim::world::World;
 
 impl World {
@@ -34,7 +33,7 @@ impl World {
         if data.is_empty() {
             return Some(Ok(0));
         }
-        let space = capacity.saturating_sub(dir.written - dir.consumed);
+        let space = capacity.saturating_sub(dir.buffered());
         if space == 0 {
             dir.writer = Some(waker.clone());
             return None;
@@ -44,10 +43,7 @@ impl World {
             self.net.stats.partial_writes += 1;
             count = 1 + self.random_below(count as u64 - 1) as usize;
         }
-        let dir = &mut self.net.conns[conn as usize].dirs[end];
-        dir.buf.extend(&data[..count]);
-        dir.written += count as u64;
-        dir.written_digest = digest(dir.written_digest, &data[..count]);
+        self.net.conns[conn as usize].dirs[end].write(&data[..count]);
         self.send_marker(conn, end, false);
         Some(Ok(count))
     }
@@ -78,7 +74,8 @@ impl World {
                     fin,
                 });
                 dir.last_time = time;
-                self.schedule(
+                self.schedule_conn(
+                    conn,
                     time,
                     EventKind::Deliver {
                         conn,
@@ -104,7 +101,7 @@ impl World {
             return Some(Err(reset_error()));
         }
         let dir = &mut entry.dirs[1 - end];
-        let readable = (dir.arrived - dir.consumed) as usize;
+        let readable = dir.readable() as usize;
         if readable == 0 {
             if dir.fin_arrived {
                 return Some(Ok(()));
@@ -118,12 +115,7 @@ impl World {
             count = 1 + self.random_below(count as u64 - 1) as usize;
         }
         let dir = &mut self.net.conns[conn as usize].dirs[1 - end];
-        let (front, back) = dir.buf.as_slices();
-        let from_front = count.min(front.len());
-        out.put_slice(&front[..from_front]);
-        out.put_slice(&back[..count - from_front]);
-        dir.buf.drain(..count);
-        dir.consumed += count as u64;
+        dir.consume_into(out, count);
         if let Some(writer) = dir.writer.take() {
             writer.wake();
         }
@@ -150,8 +142,7 @@ impl World {
     /// instead of a FIN. Either way the peer's writer, which may wait on a full
     /// buffer that nobody will read now, is woken to find out.
     pub(crate) fn net_close(&mut self, conn: u32, end: usize) {
-        let incoming = &self.net.conns[conn as usize].dirs[1 - end];
-        if incoming.arrived > incoming.consumed {
+        if self.net.conns[conn as usize].dirs[1 - end].readable() > 0 {
             self.send_reset(conn, end);
         } else {
             let _ = self.net_shutdown(conn, end);
@@ -159,11 +150,11 @@ impl World {
         let entry = &mut self.net.conns[conn as usize];
         entry.ends[end].closed = true;
         let incoming = &mut entry.dirs[1 - end];
-        incoming.buf = VecDeque::new();
-        incoming.consumed = incoming.written;
+        incoming.drop_unread();
         if let Some(writer) = incoming.writer.take() {
             writer.wake();
         }
+        self.net.release_if_done(conn);
     }
 
     pub(super) fn on_deliver(&mut self, conn: u32, end: usize) {
@@ -176,6 +167,7 @@ impl World {
             let dir = &mut self.net.conns[conn as usize].dirs[end];
             if !dir.stalled {
                 dir.stalled = true;
+                self.net.hold(conn);
                 self.net.stalled.push((conn, end as u8));
             }
             return;
@@ -196,23 +188,21 @@ impl World {
             if marker.time > now {
                 break;
             }
-            dir.arrived = marker.upto;
-            dir.arrived_digest = marker.digest;
-            dir.fin_arrived |= marker.fin;
+            let (upto, digest, fin) = (marker.upto, marker.digest, marker.fin);
             dir.markers.pop_front();
+            dir.arrive(upto, digest);
+            dir.fin_arrived |= fin;
         }
         let delivered = dir.arrived - before;
         if let Some(reader) = dir.reader.take() {
             reader.wake();
         }
         let receiver_closed = entry.ends[1 - end].closed;
-        let arrived_digest = dir.arrived_digest;
-        self.record(TraceKind::NetDeliver, conn, arrived_digest);
+        let (serial, arrived_digest) = (entry.serial, dir.arrived_digest);
+        self.record(TraceKind::NetDeliver, serial, arrived_digest);
         if receiver_closed && delivered > 0 {
             // Data reached a socket that was closed: TCP answers with a reset.
-            let dir = &mut self.net.conns[conn as usize].dirs[end];
-            dir.buf.clear();
-            dir.consumed = dir.written;
+            self.net.conns[conn as usize].dirs[end].drop_unread();
             self.send_reset(conn, 1 - end);
         }
     }
@@ -221,6 +211,7 @@ impl World {
         let hosts = self.net.conns[conn as usize].hosts;
         if self.net.blocked(hosts[1 - end], hosts[end], self.now) {
             // A reset crosses a partition or a clog no more than data does.
+            self.net.hold(conn);
             self.net.stalled_resets.push((conn, end as u8));
             return;
         }
@@ -239,7 +230,8 @@ impl World {
         {
             waker.wake();
         }
-        self.record(TraceKind::NetReset, conn, end as u64);
+        let serial = entry.serial;
+        self.record(TraceKind::NetReset, serial, end as u64);
     }
 
     /// Sends a reset from `end` to its peer, after the data already in flight.
@@ -253,7 +245,8 @@ impl World {
         self.net.conns[conn as usize].ends[end].reset_sent = true;
         let latency = self.latency_nanos(source, target);
         let time = (self.now + latency).max(last_time);
-        self.schedule(
+        self.schedule_conn(
+            conn,
             time,
             EventKind::Reset {
                 conn,
