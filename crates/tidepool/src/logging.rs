@@ -23,6 +23,53 @@ impl FormatTime for SimTimer {
     }
 }
 
+/// Checks a log filter in `tracing` `Targets` syntax (`debug`,
+/// `kv=trace,tidepool=info`): comma-separated directives, each a level, a
+/// target, or `target=level`. Stricter than `Targets` itself, which reads an
+/// empty target or level (`=,=`) as a filter that shows nothing.
+///
+/// # Errors
+///
+/// The directive that is not one, in words.
+///
+/// # Examples
+///
+/// ```
+/// use tidepool::logging::check_filter;
+/// assert!(check_filter("kv=trace,tidepool=info").is_ok());
+/// assert!(check_filter("=,=").is_err());
+/// ```
+pub fn check_filter(filter: &str) -> Result<String, String> {
+    let invalid = |why: String| {
+        Err(format!(
+            "invalid log filter '{filter}': {why}; give LEVEL or TARGET=LEVEL, comma-separated, \
+             e.g. debug or kv=trace,tidepool=info (levels: off, error, warn, info, debug, trace)"
+        ))
+    };
+    for directive in filter.split(',') {
+        let directive = directive.trim();
+        if directive.is_empty() {
+            return invalid("an empty directive".to_string());
+        }
+        if let Some((target, level)) = directive.split_once('=') {
+            if target.trim().is_empty() {
+                return invalid(format!("'{directive}' has no target before '='"));
+            }
+            if level
+                .trim()
+                .parse::<tracing_subscriber::filter::LevelFilter>()
+                .is_err()
+            {
+                return invalid(format!("'{level}' in '{directive}' is not a level"));
+            }
+        }
+    }
+    match filter.parse::<Targets>() {
+        Ok(_) => Ok(filter.to_string()),
+        Err(error) => invalid(error.to_string()),
+    }
+}
+
 /// Installs a global subscriber writing to standard error, filtered by
 /// `filter` (tracing `Targets` syntax, e.g. `debug` or `kv=trace,tidepool=info`);
 /// the default is `debug` when replaying one seed and `off` otherwise (a

@@ -19,7 +19,11 @@ mod bugs;
 mod presets;
 mod run;
 
-pub use args::{SHARD_INDEX_VARIABLE, SimArgs, parse_seed, parse_shard, shard_from_env};
+pub use args::{
+    MEMORY_PER_SEED_MAX, MEMORY_PER_SEED_MIN, SHARD_INDEX_VARIABLE, SeedLimit, SimArgs,
+    WALL_PER_SEED_MAX, parse_iterations, parse_jobs, parse_memory, parse_seed, parse_shard,
+    parse_wall, shard_from_env,
+};
 pub use bugs::choose_bugs;
 pub use presets::{AttritionPreset, NetworkPreset, StoragePreset};
 pub use run::{apply, main, run};

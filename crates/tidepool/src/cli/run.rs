@@ -19,14 +19,16 @@ struct DefaultCli {
 /// Parses the process's arguments as [`SimArgs`] and runs `builder` with them.
 ///
 /// Exit status: 0 when every iteration passed, 1 when any failed, 2 on a
-/// usage or configuration error.
+/// usage or configuration error, 3 when the report could not be written.
 pub fn main(builder: SimulationBuilder) -> ExitCode {
     let cli = DefaultCli::parse();
     run(builder, &cli.sim)
 }
 
 /// Applies `args` to `builder`, runs it, prints the report, and returns the exit status
-/// (0: every iteration passed; 1: some failed; 2: the configuration is invalid).
+/// (0: every iteration passed; 1: some failed; 2: the configuration is invalid;
+/// 3: the report could not be written). A reader that closes the output early
+/// (`| head`) changes nothing: the status is the verdict's.
 pub fn run(builder: SimulationBuilder, args: &SimArgs) -> ExitCode {
     crate::logging::install(args.log.as_deref(), args.seed.is_some());
     let mut args = args.clone();
@@ -50,23 +52,35 @@ pub fn run(builder: SimulationBuilder, args: &SimArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    let written = if args.json {
-        report
-            .write_json(&mut stdout)
-            .and_then(|()| writeln!(stdout))
-    } else {
-        write!(stdout, "{report}")
-    };
-    if let Err(error) = written {
-        eprintln!("error: writing the report: {error}");
-        return ExitCode::from(2);
-    }
-    if report.is_success() {
+    let verdict = if report.is_success() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    };
+    match print_report(&report, args.json) {
+        Ok(()) => verdict,
+        // A reader that stopped early (`| head`) wanted no more: the verdict stands.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => verdict,
+        Err(error) => {
+            eprintln!("error: writing the report: {error}");
+            ExitCode::from(EXIT_OUTPUT_ERROR)
+        }
     }
+}
+
+/// The exit status when the report could not be written (a full disk, a
+/// closed output; not a reader that stopped early).
+const EXIT_OUTPUT_ERROR: u8 = 3;
+
+fn print_report(report: &crate::SimulationReport, json: bool) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    if json {
+        report.write_json(&mut stdout)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{report}")?;
+    }
+    stdout.flush()
 }
 
 /// Applies the flags to the builder (flags given override the simulation's own settings).
@@ -82,6 +96,12 @@ pub fn apply(mut builder: SimulationBuilder, args: &SimArgs) -> SimulationBuilde
     }
     if let Some((index, count)) = args.shard {
         builder = builder.shard(index, count);
+    }
+    if let Some(limit) = args.max_memory_per_seed {
+        builder = builder.memory_per_seed_max(limit.max());
+    }
+    if let Some(limit) = args.max_wall_per_seed {
+        builder = builder.wall_per_seed_max(limit.max());
     }
     if let Some(preset) = args.network {
         builder = preset.apply(builder);
@@ -121,6 +141,7 @@ pub fn apply(mut builder: SimulationBuilder, args: &SimArgs) -> SimulationBuilde
 
 /// The arguments that are the simulation's own (not campaign control), kept in replay commands.
 fn passthrough_args() -> Vec<String> {
+    // The per-seed budgets stay: a seed that failed on one fails again under it.
     const WITH_VALUE: [&str; 7] = [
         "--iterations",
         "--seed",

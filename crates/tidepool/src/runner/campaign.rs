@@ -11,8 +11,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
+use super::budget::WorkerLinks;
 use super::builder::{CampaignOptions, Plan, SeedSource};
-use super::failure::{Cause, Caught, Failure, FailureKind};
+use super::failure::{Caught, Cause, Failure, FailureKind};
 use super::iteration::{IterationResult, run_iteration};
 use super::report::SimulationReport;
 use super::seeds::ShardSeeds;
@@ -83,16 +84,28 @@ enum Message {
     },
 }
 
+/// A seed a worker runs.
+struct Running {
+    /// Its position in the shard's seeds.
+    position: u64,
+    /// Its iteration in the campaign.
+    iteration: u64,
+    /// The worker's heartbeat when last seen, and since when it is that.
+    last_beat: u64,
+    since: Instant,
+    started: Instant,
+}
+
 struct WorkerState {
     heartbeat: Arc<AtomicU64>,
-    /// The position it runs, and since when its heartbeat last moved.
-    running: Option<(u64, u64, Instant)>,
+    /// The seed it runs.
+    running: Option<Running>,
     /// Given up on by the watchdog: its seed was reported as hung.
     abandoned: bool,
     /// Tells the thread to take no further seed once its current one returns.
     retired: Arc<AtomicBool>,
-    /// Set by the thread when it parks for good past its seed's memory cap.
-    parked: Arc<AtomicBool>,
+    /// Its seed parked past the memory cap; its seed over the wall budget.
+    links: WorkerLinks,
     /// The iteration the watchdog reported for it; its late result is dropped.
     failed_index: Option<u64>,
     exited: bool,
@@ -244,7 +257,15 @@ impl Pool {
         match message {
             Message::Started { worker, position } => {
                 let heartbeat = self.workers[worker].heartbeat.load(Ordering::Relaxed);
-                self.workers[worker].running = Some((position, heartbeat, Instant::now()));
+                let now = Instant::now();
+                let (iteration, _) = self.shared.seeds.get(position).expect("a seed taken");
+                self.workers[worker].running = Some(Running {
+                    position,
+                    iteration,
+                    last_beat: heartbeat,
+                    since: now,
+                    started: now,
+                });
                 None
             }
             Message::Done { worker, result } => {
@@ -266,9 +287,14 @@ impl Pool {
     /// seeds they were stuck on.
     fn replace_hung(&mut self, limit: Duration) -> Vec<IterationResult> {
         let mut failures = Vec::new();
-        for (hung, stuck) in watch(&mut self.workers, limit) {
+        let wall_max = self.shared.plan.budget.wall_max;
+        for (hung, stuck) in watch(&mut self.workers, limit, wall_max) {
             let worker = &mut self.workers[hung];
-            let (position, _, _) = worker.running.take().expect("hung workers run a seed");
+            let position = worker
+                .running
+                .take()
+                .expect("hung workers run a seed")
+                .position;
             worker.abandoned = true;
             worker.retired.store(true, Ordering::SeqCst);
             let (iteration, seed) = self.shared.seeds.get(position).expect("a running seed");
@@ -324,13 +350,13 @@ fn spawn_worker(
     let id = workers.len();
     let heartbeat = Arc::new(AtomicU64::new(0));
     let retired = Arc::new(AtomicBool::new(false));
-    let parked = Arc::new(AtomicBool::new(false));
+    let links = WorkerLinks::default();
     let state = WorkerState {
         heartbeat: heartbeat.clone(),
         running: None,
         abandoned: false,
         retired: retired.clone(),
-        parked: parked.clone(),
+        links: links.clone(),
         failed_index: None,
         exited: false,
     };
@@ -339,7 +365,7 @@ fn spawn_worker(
     std::thread::Builder::new()
         .name(format!("tidepool-worker-{id}"))
         .spawn(move || {
-            super::budget::report_parking_to(Some(parked));
+            super::budget::link_thread(Some(links));
             worker_loop(id, &shared, &sender, &heartbeat, &retired);
             let _ = sender.send(Message::Exited { worker: id });
             shared.campaign_thread.unpark();
@@ -392,12 +418,12 @@ fn run_seed(shared: &Shared, index: u64, seed: u64, heartbeat: &AtomicU64) -> It
     let mut first = run_iteration(&shared.plan, index, seed, true, heartbeat);
     // The second run on a thread of its own: state that leaks from one run into
     // the next through thread-locals would otherwise repeat itself and hide.
-    let parking = super::budget::parking_flag();
+    let links = super::budget::thread_links();
     let second = std::thread::scope(|scope| {
         let rerun = std::thread::Builder::new()
             .name(format!("tidepool-rerun-{seed:#x}"))
             .spawn_scoped(scope, || {
-                super::budget::report_parking_to(parking);
+                super::budget::link_thread(links);
                 run_iteration(&shared.plan, index, seed, true, heartbeat)
             });
         match rerun {
@@ -516,23 +542,34 @@ enum Stuck {
 }
 
 /// Workers whose heartbeat has not moved for `limit`, or that parked past
-/// their memory cap.
-fn watch(workers: &mut [WorkerState], limit: Duration) -> Vec<(usize, Stuck)> {
+/// their memory cap. Calls time on the seeds past `wall_max`: their
+/// iterations stop themselves at their next step.
+fn watch(
+    workers: &mut [WorkerState],
+    limit: Duration,
+    wall_max: Option<Duration>,
+) -> Vec<(usize, Stuck)> {
     let mut stuck = Vec::new();
     for (id, worker) in workers.iter_mut().enumerate() {
         if worker.abandoned {
             continue;
         }
-        let Some((_, last_beat, since)) = worker.running.as_mut() else {
+        let Some(running) = worker.running.as_mut() else {
             continue;
         };
+        if wall_max.is_some_and(|wall| running.started.elapsed() >= wall) {
+            worker
+                .links
+                .overtime
+                .store(running.iteration + 1, Ordering::Relaxed);
+        }
         let beat = worker.heartbeat.load(Ordering::Relaxed);
-        if worker.parked.load(Ordering::SeqCst) {
+        if worker.links.parked.load(Ordering::SeqCst) {
             stuck.push((id, Stuck::OverMemory));
-        } else if beat != *last_beat {
-            *last_beat = beat;
-            *since = Instant::now();
-        } else if since.elapsed() >= limit {
+        } else if beat != running.last_beat {
+            running.last_beat = beat;
+            running.since = Instant::now();
+        } else if running.since.elapsed() >= limit {
             stuck.push((id, Stuck::Hung));
         }
     }

@@ -7,6 +7,16 @@ pub enum ConfigError {
     /// `iterations(0)`.
     #[error("iterations is 0; run at least one (e.g. .iterations(100) or --iterations 100)")]
     NoIterations,
+    /// More iterations than a campaign may have.
+    #[error(
+        "iterations is {iterations}, past the most a campaign may have, {max}; \
+         split a bigger search into campaigns of their own base seed",
+        max = crate::runner::ITERATIONS_MAX
+    )]
+    TooManyIterations {
+        /// The iterations asked for.
+        iterations: u64,
+    },
     /// `seeds([])`.
     #[error("the explicit seed list is empty; give at least one seed or use .iterations(n)")]
     NoSeeds,
@@ -105,6 +115,16 @@ pub enum ConfigError {
     /// A zero time budget.
     #[error("the simulated time budget is zero; give each iteration some time (default 600 s)")]
     ZeroTimeBudget,
+    /// A zero per-seed memory budget.
+    #[error(
+        "the memory budget per seed is zero; give each seed some (default 1 GiB), or None for no limit"
+    )]
+    ZeroMemoryBudget,
+    /// A zero per-seed wall-clock budget.
+    #[error(
+        "the wall-clock budget per seed is zero; give each seed some time (default 10 min), or None for no limit"
+    )]
+    ZeroWallBudget,
     /// A zero watchdog.
     #[error("the watchdog is zero; it would stop every iteration at once (default 30 s)")]
     ZeroWatchdog,

@@ -162,16 +162,23 @@ pub(crate) fn run_iteration(
     if plan.sanitizer != SanitizerMode::Virtualize {
         return run_iteration_here(plan, index, seed, record, heartbeat);
     }
+    let links = super::budget::thread_links();
     std::thread::scope(|scope| {
         let thread = std::thread::Builder::new()
             .name(format!("tidepool-seed-{seed:#x}"))
             .spawn_scoped(scope, || {
+                super::budget::link_thread(links);
                 run_iteration_here(plan, index, seed, record, heartbeat)
-            })
-            .expect("tidepool: could not start a thread for a virtualized iteration");
-        match thread.join() {
-            Ok(result) => result,
-            Err(panic) => std::panic::resume_unwind(panic),
+            });
+        match thread.map(|thread| thread.join()) {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            // Refused a thread by the OS, the iteration runs here: the
+            // standard library's HashMap keys are then this thread's.
+            Err(error) => {
+                tracing::warn!("no thread for a virtualized iteration: {error}");
+                run_iteration_here(plan, index, seed, record, heartbeat)
+            }
         }
     })
 }
@@ -183,7 +190,7 @@ fn run_iteration_here(
     record: bool,
     heartbeat: &AtomicU64,
 ) -> IterationResult {
-    let budget = ArmedBudget::arm(plan.budget, seed);
+    let budget = ArmedBudget::arm(plan.budget, index, seed);
     let sanitizer = sanitizer::activate(plan.sanitizer, seed);
     let network = match &plan.network {
         NetworkChoice::Fixed(config) => (**config).clone(),

@@ -3,6 +3,7 @@
 //! runs them over many seeds with chaos beside them, into a report.
 
 mod attrition;
+mod budget;
 mod builder;
 mod campaign;
 mod chaos;
@@ -15,20 +16,24 @@ mod processes;
 mod progress;
 mod replay_check;
 mod report;
+mod seeds;
 mod state;
 mod workload;
 
 pub use attrition::{Attrition, FaultCounts};
+pub use budget::{MEMORY_PER_SEED_DEFAULT, WALL_PER_SEED_DEFAULT};
 pub use builder::{
     GRACE_PERIOD_DEFAULT, ITERATIONS_DEFAULT, ProcessCount, SETTLE_DEFAULT, SimulationBuilder,
     TIME_BUDGET_DEFAULT, WATCHDOG_DEFAULT, jobs_default,
 };
+pub use campaign::{JOBS_PER_CORE_MAX, jobs_max};
 pub use chaos::{FaultHandle, ProcessId};
 pub use config::ConfigError;
 pub use failure::{Failure, FailureKind};
 pub use processes::{Death, RESTART_DELAY};
 pub use replay_check::REPLAY_CHECKS_MAX;
 pub use report::{MergeError, SimulationReport};
+pub use seeds::ITERATIONS_MAX;
 pub use state::StateView;
 pub(crate) use state::slots as state_slots;
 pub use tidepool_core::{

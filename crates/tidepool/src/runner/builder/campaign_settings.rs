@@ -59,9 +59,27 @@ impl SimulationBuilder {
         self
     }
 
+    /// Memory one seed may hold, in bytes, counted by tidepool's allocator
+    /// ([`crate::alloc`]); past it the seed fails alone and the campaign goes
+    /// on. `None`: no limit. Default: [`MEMORY_PER_SEED_DEFAULT`](crate::runner::MEMORY_PER_SEED_DEFAULT) (1 GiB).
+    pub fn memory_per_seed_max(mut self, bytes: Option<u64>) -> SimulationBuilder {
+        self.options.budget.memory_bytes_max = bytes;
+        self
+    }
+
+    /// Wall-clock time one seed may take; past it the seed fails alone and
+    /// the campaign goes on. `None`: no limit. Default:
+    /// [`WALL_PER_SEED_DEFAULT`](crate::runner::WALL_PER_SEED_DEFAULT) (10 minutes).
+    pub fn wall_per_seed_max(mut self, wall: Option<Duration>) -> SimulationBuilder {
+        self.options.budget.wall_max = wall;
+        self
+    }
+
     /// Threads that run seeds in parallel, one world each; the report is the
     /// same whatever the count (wall-clock figures aside). Default: the number
-    /// of cores ([`jobs_default`](super::jobs_default)).
+    /// of cores ([`jobs_default`](super::jobs_default)). More than
+    /// [`JOBS_PER_CORE_MAX`](crate::runner::JOBS_PER_CORE_MAX) per core are
+    /// capped when the campaign runs, with a note in the report.
     pub fn jobs(mut self, jobs: usize) -> SimulationBuilder {
         self.options.jobs = jobs;
         self

@@ -5,12 +5,18 @@ use std::time::Duration;
 
 use super::{GroupPlan, NetworkChoice, ProcessCount, SeedSource, SimulationBuilder};
 use crate::runner::config::ConfigError;
+use crate::runner::seeds::ITERATIONS_MAX;
 
 impl SimulationBuilder {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
         match &self.options.seeds {
             SeedSource::Derived { iterations: 0, .. } => return Err(ConfigError::NoIterations),
             SeedSource::Explicit(seeds) if seeds.is_empty() => return Err(ConfigError::NoSeeds),
+            SeedSource::Derived { iterations, .. } if *iterations > ITERATIONS_MAX => {
+                return Err(ConfigError::TooManyIterations {
+                    iterations: *iterations,
+                });
+            }
             _ => {}
         }
         if self.options.jobs == 0 {
@@ -26,6 +32,17 @@ impl SimulationBuilder {
         }
         if self.options.watchdog.is_zero() {
             return Err(ConfigError::ZeroWatchdog);
+        }
+        if self.options.budget.memory_bytes_max == Some(0) {
+            return Err(ConfigError::ZeroMemoryBudget);
+        }
+        if self
+            .options
+            .budget
+            .wall_max
+            .is_some_and(|wall| wall.is_zero())
+        {
+            return Err(ConfigError::ZeroWallBudget);
         }
         let derived_without_base =
             matches!(self.options.seeds, SeedSource::Derived { base: None, .. });
