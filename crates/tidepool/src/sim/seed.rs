@@ -34,4 +34,36 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted.len(), seeds.len(), "derived seeds collide");
     }
+
+    #[test]
+    fn derived_seeds_are_pinned_for_several_indices_and_bases() {
+        // One pinned value can be matched by a wrong function by chance
+        // (`base + i` at i = 0, say); these cannot all be.
+        let pinned = [
+            ((7, 0), PINNED[0]),
+            ((7, 1), PINNED[1]),
+            ((7, 2), PINNED[2]),
+            ((7, 1000), PINNED[3]),
+            ((0x2026, 0), PINNED[4]),
+            ((0x2026, 299), PINNED[5]),
+            ((u64::MAX, u64::MAX), PINNED[6]),
+        ];
+        for ((base, index), seed) in pinned {
+            assert_eq!(
+                derive_seed(base, index),
+                seed,
+                "derive_seed({base:#x}, {index})"
+            );
+        }
+    }
+
+    const PINNED: [u64; 7] = [
+        0xb8b4_c297_7eab_ce45,
+        0x2efb_b8a3_1b5a_457f,
+        0x6e1b_09c3_bc52_1b78,
+        0x4bb3_b91b_8bfb_4d4e,
+        0x2e5d_bca0_d947_b67e,
+        0xfb68_0657_fe9c_2ece,
+        0xd362_4636_2806_b052,
+    ];
 }

@@ -359,3 +359,49 @@ impl NetworkConfig {
         .any(|&rate| rate > 0.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: u64 = 1_000_000;
+
+    /// The delay `latency` draws when every draw returns `bits`.
+    fn sample(latency: &Latency, bits: u64) -> u64 {
+        latency.sample_nanos(|| bits)
+    }
+
+    #[test]
+    fn each_distribution_follows_its_draw() {
+        // The lowest draw gives the shortest delay, the highest the longest,
+        // the middle one the middle: a distribution that ignored its draw
+        // would give one delay for all three.
+        let uniform = Latency::Uniform {
+            min: Duration::from_millis(1),
+            max: Duration::from_millis(11),
+        };
+        assert_eq!(sample(&uniform, 0), MS);
+        assert_eq!(sample(&uniform, u64::MAX), 11 * MS);
+        assert_eq!(sample(&uniform, 1 << 63), 6 * MS);
+        let exponential = Latency::Exponential {
+            mean: Duration::from_millis(10),
+            max: Duration::from_millis(100),
+        };
+        assert_eq!(sample(&exponential, 0), 0);
+        assert_eq!(sample(&exponential, u64::MAX), 100 * MS, "cut at max");
+        let median = sample(&exponential, 1 << 63);
+        assert!((6 * MS..8 * MS).contains(&median), "median {median}");
+        let bimodal = Latency::Bimodal {
+            fast: (Duration::from_millis(1), Duration::from_millis(3)),
+            slow: (Duration::from_millis(100), Duration::from_millis(300)),
+            slow_probability: 0.5,
+        };
+        assert_eq!(
+            sample(&bimodal, 0),
+            100 * MS,
+            "a low draw picks the slow mode"
+        );
+        assert_eq!(sample(&bimodal, u64::MAX), 3 * MS);
+        assert_eq!(sample(&Latency::Fixed(Duration::from_millis(4)), 0), 4 * MS);
+    }
+}
