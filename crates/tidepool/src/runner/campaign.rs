@@ -64,7 +64,16 @@ pub(crate) fn run(plan: Arc<Plan>, options: CampaignOptions) -> SimulationReport
     // A `--seed` replay is itself the replay; a determinism check has already
     // run every seed twice.
     if !options.verbose_replay && !options.check_determinism {
+        let kinds: Vec<FailureKind> = report.failures.iter().map(|failure| failure.kind).collect();
         super::replay_check::verify(&plan, &mut report.failures, options.watchdog);
+        // A failure that did not replay is counted as the leak it is.
+        for (before, failure) in kinds.into_iter().zip(&report.failures) {
+            if before != failure.kind {
+                *report.failures_by_kind.entry(before).or_default() -= 1;
+                *report.failures_by_kind.entry(failure.kind).or_default() += 1;
+            }
+        }
+        report.failures_by_kind.retain(|_, count| *count > 0);
     }
     report.wall_time_s = started.elapsed().as_secs_f64();
     report
@@ -634,6 +643,7 @@ fn empty_report(
         fingerprint: 0,
         faults: Default::default(),
         failures: Vec::new(),
+        failures_by_kind: Default::default(),
         stopped_early: None,
         notes: Vec::new(),
         assertions: match &plan.coverage_scope {
@@ -657,10 +667,7 @@ fn add_to_report(report: &mut SimulationReport, result: IterationResult) {
         report.leaks.add_iteration(result.seed, &result.leaks);
     }
     match result.failure {
-        Some(failure) => {
-            report.failed += 1;
-            report.failures.push(failure);
-        }
+        Some(failure) => report.record_failure(failure),
         None => report.passed += 1,
     }
 }

@@ -32,7 +32,7 @@ pub use config::ConfigError;
 pub use failure::{Failure, FailureKind};
 pub use processes::{Death, RESTART_DELAY};
 pub use replay_check::REPLAY_CHECKS_MAX;
-pub use report::{MergeError, SimulationReport};
+pub use report::{FAILURES_KEPT_MAX, MergeError, SimulationReport};
 pub use seeds::ITERATIONS_MAX;
 pub use state::StateView;
 pub(crate) use state::slots as state_slots;

@@ -1,5 +1,6 @@
 //! `SimulationReport`: what a campaign found, as text and as JSON.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
 use std::time::Duration;
@@ -7,7 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::attrition::FaultCounts;
-use super::failure::Failure;
+use super::failure::{Failure, FailureKind};
 use crate::assertions::AssertionTable;
 use crate::sanitizer::LeakTable;
 
@@ -51,8 +52,12 @@ pub struct SimulationReport {
     pub fingerprint: u64,
     /// Faults injected, summed over iterations.
     pub faults: FaultCounts,
-    /// Every failed iteration, in seed order.
+    /// The first [`FAILURES_KEPT_MAX`] failed iterations, in seed order (all
+    /// of them when fewer failed; `failed` counts every one).
     pub failures: Vec<Failure>,
+    /// Every failed iteration counted by kind (kept in detail or not).
+    #[serde(default)]
+    pub failures_by_kind: BTreeMap<FailureKind, u64>,
     /// Why the campaign stopped before its last seed, if it did.
     pub stopped_early: Option<String>,
     /// What the campaign changed or noticed on its own, in words: `--jobs`
@@ -131,6 +136,16 @@ impl SimulationReport {
         serde_json::to_writer_pretty(writer, self).map_err(io::Error::other)
     }
 
+    /// Counts a failed iteration, keeping it in detail when fewer than
+    /// [`FAILURES_KEPT_MAX`] are kept; failures come in seed order.
+    pub(crate) fn record_failure(&mut self, failure: Failure) {
+        self.failed += 1;
+        *self.failures_by_kind.entry(failure.kind).or_default() += 1;
+        if self.failures.len() < FAILURES_KEPT_MAX {
+            self.failures.push(failure);
+        }
+    }
+
     /// Adds the iterations of another shard's report of the same campaign into
     /// this one. When every shard is in, the report covers the whole campaign
     /// (`shard` becomes `None`).
@@ -155,6 +170,11 @@ impl SimulationReport {
         self.failures.extend(other.failures.iter().cloned());
         self.leaks.merge(&other.leaks);
         self.failures.sort_by_key(|failure| failure.iteration);
+        // Each shard kept its first ones: the campaign's first are among them.
+        self.failures.truncate(FAILURES_KEPT_MAX);
+        for (kind, count) in &other.failures_by_kind {
+            *self.failures_by_kind.entry(*kind).or_default() += count;
+        }
         self.merged_shards.extend(&other.merged_shards);
         self.merged_shards.sort_unstable();
         if let Some((_, count)) = self.shard {
@@ -194,6 +214,16 @@ impl SimulationReport {
     /// [`MergeError::Inconsistent`] saying what does not add up.
     pub fn validate(&self) -> Result<(), MergeError> {
         let inconsistent = |what: String| Err(MergeError::Inconsistent { what });
+        let by_kind: u64 = self.failures_by_kind.values().sum();
+        let kept = self.failures.len() as u64;
+        if kept > self.failed.min(FAILURES_KEPT_MAX as u64)
+            || (!self.failures_by_kind.is_empty() && by_kind != self.failed)
+        {
+            return inconsistent(format!(
+                "its {kept} failures kept and {by_kind} counted by kind do not fit its {} failed",
+                self.failed
+            ));
+        }
         if self.passed + self.failed != self.iterations {
             return inconsistent(format!(
                 "{} passed + {} failed is not its {} iterations",
@@ -408,7 +438,7 @@ impl fmt::Display for SimulationReport {
             )?;
             write!(f, "{}", self.leaks)?;
         }
-        write_failures(f, &self.failures)
+        write_failures(f, self)
     }
 }
 
@@ -445,10 +475,16 @@ fn write_faults(f: &mut fmt::Formatter<'_>, faults: &FaultCounts) -> fmt::Result
     writeln!(f, "  faults          {}", listed.join(", "))
 }
 
-/// Failures shown in full; the rest are counted.
+/// Failures shown in full in the text report; the rest are counted.
 const FAILURES_SHOWN_MAX: usize = 10;
 
-fn write_failures(f: &mut fmt::Formatter<'_>, failures: &[Failure]) -> fmt::Result {
+/// Failures a report keeps in detail (the first, in seed order); the rest are
+/// counted by kind only, so that a campaign where every seed fails holds a
+/// bounded report however many seeds it runs.
+pub const FAILURES_KEPT_MAX: usize = 100;
+
+fn write_failures(f: &mut fmt::Formatter<'_>, report: &SimulationReport) -> fmt::Result {
+    let failures = &report.failures;
     if failures.is_empty() {
         return Ok(());
     }
@@ -469,11 +505,18 @@ fn write_failures(f: &mut fmt::Formatter<'_>, failures: &[Failure]) -> fmt::Resu
             writeln!(f, "    replays: checked, the same failure at the same time")?;
         }
     }
-    if failures.len() > FAILURES_SHOWN_MAX {
+    let more = report.failed.saturating_sub(FAILURES_SHOWN_MAX as u64);
+    if more > 0 {
+        let by_kind: Vec<String> = report
+            .failures_by_kind
+            .iter()
+            .map(|(kind, count)| format!("{count} {}", kind.label()))
+            .collect();
         writeln!(
             f,
-            "  ... and {} more (see --json)",
-            failures.len() - FAILURES_SHOWN_MAX
+            "  ... and {more} more (--json keeps the first {FAILURES_KEPT_MAX} in detail); \
+             by kind: {}",
+            by_kind.join(", ")
         )?;
     }
     Ok(())
