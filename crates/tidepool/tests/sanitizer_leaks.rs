@@ -288,6 +288,20 @@ fn hash_map_order() {
         SanitizerMode::Deny,
         Seeds::FirstPerThread,
     );
+    // Under deny with --check-determinism every seed is reported: the first on
+    // the thread by the sanitizer, the rest by their two runs parting.
+    let report = simulation("checked", SanitizerMode::Deny, hash_map_leak)
+        .check_determinism(true)
+        .run()
+        .unwrap();
+    assert_eq!(report.failed, report.iterations, "{report}");
+    assert_eq!(report.failures[0].kind, FailureKind::DeterminismLeak);
+    assert!(
+        report.failures[1..]
+            .iter()
+            .all(|failure| failure.kind == FailureKind::Nondeterminism),
+        "{report}"
+    );
     assert_warned(hash_map_leak, LeakKind::Randomness, "hash_map_leak");
     // Every seed: the second run's map has other keys, so another order.
     assert_warn_does_not_replay(hash_map_leak);
@@ -329,5 +343,53 @@ fn a_static_counter_is_caught_by_the_replay_of_each_failure() {
         );
         assert_eq!(failure.replayed, Some(false), "{mode}");
         assert!(report.leaks.is_empty(), "{mode}: {report}");
+    }
+}
+
+#[derive(clap::Parser)]
+struct Cli {
+    #[command(flatten)]
+    sim: tidepool::cli::SimArgs,
+}
+
+fn parse(args: &[&str]) -> Result<tidepool::cli::SimArgs, String> {
+    use clap::Parser as _;
+    let argv = std::iter::once("sim-leaky").chain(args.iter().copied());
+    Cli::try_parse_from(argv)
+        .map(|cli| cli.sim)
+        .map_err(|error| error.to_string())
+}
+
+#[test]
+fn the_command_line_chooses_the_mode_and_deny_is_the_default() {
+    let leaky = || {
+        SimulationBuilder::new("leaky")
+            .process("node", |ctx| async move {
+                let value = instant_leak();
+                ctx.sleep(Duration::from_nanos(1 + value % 1_000)).await;
+                ctx.shutdown().requested().await;
+                Ok(())
+            })
+            .workload(|_| Idle)
+            .iterations(3)
+            .base_seed(1)
+            .jobs(1)
+    };
+    let default = tidepool::cli::apply(leaky(), &parse(&[]).unwrap())
+        .run()
+        .unwrap();
+    assert_eq!(default.failed, 3, "{default}");
+    assert_eq!(default.failures[0].kind, FailureKind::DeterminismLeak);
+
+    let warn = parse(&["--sanitizer", "warn"]).unwrap();
+    assert_eq!(warn.sanitizer, Some(SanitizerMode::Warn));
+    let report = tidepool::cli::apply(leaky(), &warn).run().unwrap();
+    assert!(report.is_success(), "{report}");
+    assert!(!report.leaks.is_empty(), "{report}");
+
+    let error = parse(&["--sanitizer", "lenient"]).unwrap_err();
+    assert!(error.contains("invalid value 'lenient'"), "{error}");
+    for mode in ["deny", "warn", "virtualize", "off"] {
+        assert!(error.contains(mode), "{error}");
     }
 }
