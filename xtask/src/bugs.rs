@@ -7,6 +7,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
+use crate::output::{Killed, outln};
 use crate::workspace::{Simulation, cargo, find_simulation, metadata, simulations};
 use tidepool::SimulationReport;
 
@@ -53,7 +54,7 @@ pub(crate) fn bugs(iterations: u64, base_seed: &str, sim: Option<&str>) -> Resul
             continue;
         };
         if with_bugs > 0 {
-            println!();
+            outln!()?;
         }
         with_bugs += 1;
         let campaign = Campaign {
@@ -83,6 +84,7 @@ fn planted_bugs(binary: &Path) -> Result<Option<Vec<String>>> {
     match output.status.code() {
         Some(0) => {}
         Some(USAGE_ERROR) => return Ok(None),
+        None => return Err(killed(binary, output.status).into()),
         _ => bail!(
             "{} --bug list failed: {}",
             binary.display(),
@@ -120,7 +122,7 @@ fn bugs_of(sim: &Simulation, campaign: &Campaign<'_>, names: Vec<String>) -> Res
         });
     }
     let honest = campaign.run(None)?;
-    print_bug_table(&sim.name, &rows, campaign, &honest);
+    print_bug_table(&sim.name, &rows, campaign, &honest)?;
     let all_caught = rows
         .iter()
         .all(|row| row.caught.is_some() && row.reproduced);
@@ -149,43 +151,56 @@ impl Campaign<'_> {
     }
 }
 
-fn print_bug_table(sim: &str, rows: &[BugRow], campaign: &Campaign<'_>, honest: &SimulationReport) {
+fn print_bug_table(
+    sim: &str,
+    rows: &[BugRow],
+    campaign: &Campaign<'_>,
+    honest: &SimulationReport,
+) -> Result<()> {
     let (iterations, base_seed) = (campaign.iterations, campaign.base_seed);
-    println!(
+    outln!(
         "planted bugs of the {sim} simulation, {iterations} seeds each from base seed {base_seed}"
-    );
-    println!();
+    )?;
+    outln!()?;
     let width = rows
         .iter()
         .map(|row| row.name.len())
         .max()
         .unwrap_or(0)
         .max(NAME_CHARS_MIN);
-    println!(
+    outln!(
         "{:<width$} {:>6}  {:<18}  {:<10}  REASON",
-        "BUG", "SEEDS", "SEED", "REPLAYS"
-    );
+        "BUG",
+        "SEEDS",
+        "SEED",
+        "REPLAYS"
+    )?;
     for row in rows {
         match &row.caught {
-            Some((seeds, seed, reason)) => println!(
+            Some((seeds, seed, reason)) => outln!(
                 "{:<width$} {:>6}  {:<18}  {:<10}  {}",
                 row.name,
                 seeds,
                 format!("{seed:#018x}"),
                 if row.reproduced { "yes" } else { "NO" },
                 short_reason(reason)
-            ),
-            None => println!(
+            )?,
+            None => outln!(
                 "{:<width$} {:>6}  {:<18}  {:<10}  not caught",
-                row.name, "-", "-", "-"
-            ),
+                row.name,
+                "-",
+                "-",
+                "-"
+            )?,
         }
     }
-    println!();
-    println!(
+    outln!()?;
+    outln!(
         "correct server: {} seeds, {} failed",
-        honest.iterations, honest.failed
-    );
+        honest.iterations,
+        honest.failed
+    )?;
+    Ok(())
 }
 
 /// The gist of a failure's reason: an assertion's message without its site,
@@ -211,6 +226,10 @@ fn command_output(command: &mut Command) -> Result<String> {
     let output = command
         .output()
         .with_context(|| format!("running {command:?}"))?;
+    if output.status.code().is_none() {
+        let program = command.get_program().to_string_lossy().into_owned();
+        return Err(killed(std::path::Path::new(&program), output.status).into());
+    }
     if !matches!(output.status.code(), Some(0 | 1)) {
         bail!(
             "{command:?} failed: {}",
@@ -218,6 +237,12 @@ fn command_output(command: &mut Command) -> Result<String> {
         );
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The error of `binary`, killed by a signal (`status` has no exit code).
+fn killed(binary: &Path, status: std::process::ExitStatus) -> Killed {
+    crate::output::exit_of(&binary.display().to_string(), status)
+        .expect_err("a status without an exit code is a signal's")
 }
 
 /// Builds `binary` of `package` in release and returns its path.

@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 
 mod bugs;
 mod merge;
+mod output;
 mod workspace;
 
 use bugs::{BUG_BASE_SEED_DEFAULT, BUG_SEEDS_DEFAULT, bugs};
@@ -40,7 +41,7 @@ enum Top {
         /// The benchmark: one of `cargo xtask bench --list`.
         name: Option<String>,
         /// Lists the benchmarks.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["name", "args"])]
         list: bool,
         /// Flags passed to the benchmark (after `--`).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -92,7 +93,11 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::from(2)
+            // A child killed by a signal is no usage error: 128 + N, as a shell says it.
+            match error.downcast_ref::<output::Killed>() {
+                Some(killed) => killed.exit_code(),
+                None => ExitCode::from(2),
+            }
         }
     }
 }
@@ -103,7 +108,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             command: SimCommand::List,
         } => {
             for sim in simulations()? {
-                println!("{:<12} {}", sim.name, sim.description);
+                output::outln!("{:<12} {}", sim.name, sim.description)?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -123,7 +128,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => bugs(iterations, &base_seed, sim.as_deref()),
         Top::Bench { list: true, .. } | Top::Bench { name: None, .. } => {
             for bench in benchmarks()? {
-                println!("{bench}");
+                output::outln!("{bench}")?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -6,14 +6,17 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use tidepool::SimulationReport;
 
+use crate::output::outln;
+
 /// Merges shard reports; exits 0 when the merged campaign passed, 1 otherwise.
 pub(crate) fn merge(paths: &[PathBuf], json: bool) -> Result<ExitCode> {
     let merged = merge_reports(paths)?;
     if json {
-        merged.write_json(std::io::stdout().lock())?;
-        println!();
+        let mut text = Vec::new();
+        merged.write_json(&mut text)?;
+        outln!("{}", String::from_utf8_lossy(&text))?;
     } else {
-        print!("{merged}");
+        crate::output::write_stdout(format_args!("{merged}"))?;
     }
     Ok(if merged.is_success() {
         ExitCode::SUCCESS
@@ -41,7 +44,12 @@ fn merge_reports(paths: &[PathBuf]) -> Result<SimulationReport> {
                 "{} covers a whole campaign, not a shard (--shard K/N)",
                 path.display()
             ),
-            None => merged = Some(report),
+            None => {
+                report
+                    .validate()
+                    .with_context(|| format!("reading {}", path.display()))?;
+                merged = Some(report);
+            }
         }
     }
     let merged = merged.context("no report to merge")?;
@@ -94,8 +102,8 @@ mod tests {
     fn merge_sums_shards_and_refuses_mixed_campaigns() {
         let dir = std::env::temp_dir().join(format!("tidepool-merge-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let a = write(&dir, "a.json", &report("kv", 7, 0, 10, 1));
-        let b = write(&dir, "b.json", &report("kv", 7, 1, 12, 0));
+        let a = write(&dir, "a.json", &report("kv", 7, 0, 11, 1));
+        let b = write(&dir, "b.json", &report("kv", 7, 1, 11, 0));
         let merged = merge_reports(&[a.clone(), b]).unwrap();
         assert_eq!(
             (merged.iterations, merged.passed, merged.failed),
@@ -103,7 +111,7 @@ mod tests {
         );
         assert_eq!(merged.faults.reboots_graceful, 2);
         assert_eq!(merged.shard, None);
-        let other = write(&dir, "c.json", &report("kv", 8, 1, 5, 0));
+        let other = write(&dir, "c.json", &report("kv", 8, 1, 11, 0));
         let error = |paths: &[PathBuf]| format!("{:#}", merge_reports(paths).unwrap_err());
         assert!(error(&[a.clone(), other]).contains("different campaigns"));
         assert!(error(&[a.clone(), a.clone()]).contains("given twice"));

@@ -118,6 +118,5 @@ pub(crate) fn cargo_run(package: &str, binary: &str, args: &[String]) -> Result<
         .args(args)
         .status()
         .with_context(|| format!("running cargo run for {binary}"))?;
-    let code = status.code().unwrap_or(2);
-    Ok(ExitCode::from(u8::try_from(code).unwrap_or(2)))
+    Ok(crate::output::exit_of(binary, status)?)
 }
