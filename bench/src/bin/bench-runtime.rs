@@ -28,17 +28,21 @@ const TASKS_BATCH: u64 = 1_000;
 /// Sleepers of the timers phase; each fires `TIMERS / SLEEPERS` timers.
 const SLEEPERS: u64 = 1_000;
 
-/// Runs of each phase; the best rate is reported, since a shared machine only
-/// ever slows a run down. The two executors take turns, so that a busy
-/// moment slows both.
-const ROUNDS: usize = 5;
-
 /// The executors' raw rates: 1M tasks spawned and completed, 1M timers fired,
 /// 1M wake-ups between two tasks; the best of five rounds each, tidepool's
 /// beside a minimal seeded executor's.
 #[derive(Parser)]
 #[command(name = "bench-runtime")]
-struct Args {}
+struct Args {
+    /// Runs of each phase by each executor, taking turns so that a busy
+    /// moment slows both; the best rate counts, since a shared machine only
+    /// ever slows a run down.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    rounds: u64,
+    /// Only this phase (for a profiler): tasks, timers or wakes [default: all three].
+    #[arg(long, value_parser = ["tasks", "timers", "wakes"])]
+    phase: Option<String>,
+}
 
 /// What the phases need of an executor.
 trait Executor {
@@ -104,15 +108,18 @@ fn measure<E: Executor>(phase: Phase) -> u64 {
 }
 
 fn main() {
-    let Args {} = Args::parse();
+    let args = Args::parse();
     let mut line = String::from("bench runtime");
     for (phase, label) in [
         (Phase::Tasks, "tasks"),
         (Phase::Timers, "timers"),
         (Phase::Wakes, "wakes"),
     ] {
+        if args.phase.as_deref().is_some_and(|only| only != label) {
+            continue;
+        }
         let (mut ours, mut theirs) = (0, 0);
-        for _ in 0..ROUNDS {
+        for _ in 0..args.rounds {
             ours = ours.max(measure::<Tidepool>(phase));
             theirs = theirs.max(measure::<Yardstick>(phase));
         }

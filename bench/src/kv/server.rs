@@ -59,7 +59,14 @@ fn apply(store: &Store, request: &[u8], response: &mut Vec<u8>) {
     let mut store = store.lock().expect("no task panics holding the store");
     match parse(request) {
         Some(Request::Set { key, value }) => {
-            store.insert(key.to_vec(), value.to_vec());
+            // An overwrite reuses the value's buffer; only a new key allocates.
+            match store.get_mut(key) {
+                Some(old) => {
+                    old.clear();
+                    old.extend_from_slice(value);
+                }
+                None => drop(store.insert(key.to_vec(), value.to_vec())),
+            }
             response.extend_from_slice(b"OK\n");
         }
         Some(Request::Get { key }) => match store.get(key) {
