@@ -6,6 +6,8 @@
 //! - `cargo xtask bench NAME [FLAGS]`: builds and runs benchmark NAME in release.
 //! - `cargo xtask bugs`: runs every simulation with planted bugs once per bug,
 //!   and tells how soon each is caught and whether its seed replays the failure.
+//! - `cargo xtask mutants`: applies hand-made mutations of the engine one at a
+//!   time (to a scratch copy) and tells which the tests catch.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,11 +17,14 @@ use clap::{Parser, Subcommand};
 
 mod bugs;
 mod merge;
+mod mutants;
+mod mutations;
 mod output;
 mod workspace;
 
 use bugs::{BUG_BASE_SEED_DEFAULT, BUG_SEEDS_DEFAULT, bugs};
 use merge::merge;
+use mutants::{MUTANT_TIMEOUT_S_DEFAULT, MutantsArgs, mutants};
 use workspace::{benchmarks, cargo_run, find_simulation, simulations};
 
 #[derive(Parser)]
@@ -61,6 +66,22 @@ enum Top {
         /// Only this simulation, as `cargo xtask sim list` names it [default: every one]
         #[arg(long, value_name = "NAME")]
         sim: Option<String>,
+    },
+    /// Applies each hand-made mutation of the engine (xtask/src/mutations.rs)
+    /// to a scratch copy of the workspace, runs the tests that must catch it,
+    /// and prints CAUGHT, TIMEOUT, SURVIVED, UNVIABLE or STALE for each; exits
+    /// 1 unless every one is caught. The working tree is never edited.
+    Mutants {
+        /// Only the mutations whose name contains NAME (repeatable) [default: all]
+        #[arg(long, value_name = "NAME")]
+        only: Vec<String>,
+        /// Lists the mutations and their reasons instead of running them.
+        #[arg(long)]
+        list: bool,
+        /// Seconds a mutant's tests may run before it counts as caught by the timeout.
+        #[arg(long, value_name = "SECONDS", default_value_t = MUTANT_TIMEOUT_S_DEFAULT,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        timeout_s: u64,
     },
 }
 
@@ -126,6 +147,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             base_seed,
             sim,
         } => bugs(iterations, &base_seed, sim.as_deref()),
+        Top::Mutants {
+            only,
+            list,
+            timeout_s,
+        } => mutants(&MutantsArgs {
+            only,
+            list,
+            timeout_s,
+        }),
         Top::Bench { list: true, .. } | Top::Bench { name: None, .. } => {
             for bench in benchmarks()? {
                 output::outln!("{bench}")?;
