@@ -45,11 +45,18 @@ impl SharedState {
         found
     }
 
-    /// Changes the value under `key` in place, inserting `T::default()` first when absent
-    /// (or when the value there has another type).
+    /// Changes the value under `key` in place, inserting `T::default()` first when absent.
     ///
     /// `change` runs outside the simulator's borrow of its world, so it may
     /// call providers and assertions.
+    ///
+    /// # Panics
+    ///
+    /// When the value under `key` has another type than `T` (two parts of the
+    /// simulation disagree about the key): the value stays as it was, and the
+    /// panic names the key and `T`. A [`StateKey<T>`](crate::StateKey) shared
+    /// by every part that uses the key rules this out. Outside a running
+    /// simulation, as every method.
     pub fn update<T: Any + Default, R>(
         &self,
         key: impl KeyOf<T>,
@@ -58,11 +65,29 @@ impl SharedState {
         const OPERATION: &str = "SharedState::update";
         let key = key.key_name();
         let hooks = hooks::require(OPERATION);
-        let mut value: Box<T> = (hooks.state_take)(OPERATION, key)
-            .and_then(|value| value.downcast::<T>().ok())
-            .unwrap_or_default();
+        let mut value: Box<T> = match (hooks.state_take)(OPERATION, key) {
+            None => Box::default(),
+            Some(value) => match value.downcast::<T>() {
+                Ok(value) => value,
+                Err(other) => {
+                    (hooks.state_write)(OPERATION, key, other);
+                    other_type(OPERATION, key, std::any::type_name::<T>());
+                }
+            },
+        };
         let result = change(&mut *value);
         (hooks.state_write)("SharedState::set", key, value);
         result
     }
+}
+
+/// A typed access found a value of another type under `key`.
+#[cold]
+#[inline(never)]
+fn other_type(operation: &str, key: &str, wanted: &str) -> ! {
+    panic!(
+        "tidepool: {operation}: the value under key '{key}' is not a `{wanted}`; every part of \
+         a simulation must use a key with one type: share one `StateKey<{wanted}>` between them, \
+         or use another key name"
+    )
 }
