@@ -221,7 +221,7 @@ fn the_end_of_the_chaos_window_heals_and_restarts_everything() {
         .chaos_duration(Duration::from_secs(5))
         .fault_injector("vandal", |faults: FaultHandle| async move {
             faults.sleep(Duration::from_secs(1)).await;
-            let [one, two, three] = faults.group("node")[..] else {
+            let [one, two, three] = faults.group("node").expect("a group named node")[..] else {
                 unreachable!("three nodes")
             };
             faults.isolate(one);

@@ -222,7 +222,16 @@ fn storage_faults_stop_with_the_chaos_window() {
 /// Cuts the power of node-1 once, then boots it again.
 async fn power_cut(handle: FaultHandle) {
     let node = handle.process("node-1").expect("one node");
-    assert_eq!(handle.process("node-9"), None, "a typo finds nothing");
+    assert_eq!(
+        handle.process("node-9").map_err(|error| error.to_string()),
+        Err("no process named 'node-9'; the processes are: node-1".to_string()),
+        "a typo is an error naming the processes"
+    );
+    assert_eq!(
+        handle.group("nodes").map_err(|error| error.to_string()),
+        Err("no group named 'nodes'; the groups are: node".to_string()),
+        "a typo is an error naming the groups"
+    );
     handle.sleep(Duration::from_secs(1)).await;
     handle.power_loss(node);
     assert!(!handle.is_up(node));

@@ -36,9 +36,30 @@ impl std::fmt::Debug for FaultHandle {
 /// A process of the iteration, as a fault injector names it: from
 /// [`FaultHandle::processes`], [`FaultHandle::group`] or
 /// [`FaultHandle::process`]. A small `Copy` handle; a name typed wrong is a
-/// `None` from `process`, never a fault aimed at nothing.
+/// [`LookupError`] from `process` or `group`, never a fault aimed at nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ProcessId(usize);
+
+/// A name that no process or group of the iteration has, with the names it has.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LookupError {
+    /// No process has this name.
+    #[error("no process named '{name}'; the processes are: {}", known.join(", "))]
+    Process {
+        /// The name asked for.
+        name: String,
+        /// Every process's name, in boot order.
+        known: Vec<String>,
+    },
+    /// No process belongs to this group.
+    #[error("no group named '{group}'; the groups are: {}", known.join(", "))]
+    Group {
+        /// The group asked for.
+        group: String,
+        /// Every group, in boot order.
+        known: Vec<String>,
+    },
+}
 
 impl FaultHandle {
     pub(crate) fn new(processes: Processes) -> FaultHandle {
@@ -52,18 +73,43 @@ impl FaultHandle {
             .collect()
     }
 
-    /// The processes of `group`, in boot order (none for an unknown group).
-    pub fn group(&self, group: &str) -> Vec<ProcessId> {
+    /// The processes of `group`, in boot order.
+    ///
+    /// # Errors
+    ///
+    /// [`LookupError::Group`], naming every group, when no process belongs to `group`.
+    pub fn group(&self, group: &str) -> Result<Vec<ProcessId>, LookupError> {
         let table = self.processes.borrow();
-        (0..table.entries.len())
+        let members: Vec<ProcessId> = (0..table.entries.len())
             .filter(|&index| table.entries[index].group == group)
             .map(ProcessId)
-            .collect()
+            .collect();
+        if members.is_empty() {
+            let mut known: Vec<String> = Vec::new();
+            for entry in &table.entries {
+                if !known.contains(&entry.group) {
+                    known.push(entry.group.clone());
+                }
+            }
+            return Err(LookupError::Group {
+                group: group.to_string(),
+                known,
+            });
+        }
+        Ok(members)
     }
 
-    /// The process named `name` (as in the report: `server-1`, ...), if any.
-    pub fn process(&self, name: &str) -> Option<ProcessId> {
-        self.processes.borrow().find(name).map(ProcessId)
+    /// The process named `name`, as in the report: `server-1`, ...
+    ///
+    /// # Errors
+    ///
+    /// [`LookupError::Process`], naming every process, when none has that name.
+    pub fn process(&self, name: &str) -> Result<ProcessId, LookupError> {
+        let found = self.processes.borrow().find(name).map(ProcessId);
+        found.ok_or_else(|| LookupError::Process {
+            name: name.to_string(),
+            known: self.process_names(),
+        })
     }
 
     /// The names of every process, in boot order.
@@ -325,8 +371,20 @@ pub(crate) async fn attrition(processes: Processes, attrition: Attrition) {
     }
 }
 
+/// The chance that a swizzle picks each process.
+const SWIZZLE_PICK_PROBABILITY: f64 = 0.5;
+/// The pause (min, max) between clogging one picked process and the next, and
+/// between unclogging them.
+const SWIZZLE_STEP: (Duration, Duration) = (Duration::from_millis(10), Duration::from_millis(200));
+/// How long a swizzle's clog lasts unless lifted: longer than any chaos
+/// window, so that the swizzle itself (or the window's end) lifts it.
+const SWIZZLE_CLOG_MAX: Duration = Duration::from_secs(3600);
+
 /// FoundationDB's swizzle: clog a random subset of processes one by one, then
 /// unclog them in another random order; again and again until cancelled.
+///
+/// Each step clogs or unclogs every link of one host at once: one fault and
+/// one event per picked process, not one per pair of hosts.
 pub(crate) async fn swizzle(processes: Processes, every: (Duration, Duration)) {
     loop {
         sim::sleep(between(every)).await;
@@ -336,47 +394,24 @@ pub(crate) async fn swizzle(processes: Processes, every: (Duration, Duration)) {
             .iter()
             .map(|entry| entry.host)
             .collect();
-        let all_hosts = sim_hosts();
         let mut chosen: Vec<HostId> = hosts
             .into_iter()
-            .filter(|_| sim::random_bool(0.5))
+            .filter(|_| sim::random_bool(SWIZZLE_PICK_PROBABILITY))
             .collect();
         if chosen.is_empty() {
             continue;
         }
         count(|faults| faults.swizzles += 1);
         for &host in &chosen {
-            for &other in &all_hosts {
-                if other != host {
-                    sim::net::clog(host, other, Duration::from_secs(3600));
-                }
-            }
-            sim::sleep(between((
-                Duration::from_millis(10),
-                Duration::from_millis(200),
-            )))
-            .await;
+            sim::net::clog_host(host, SWIZZLE_CLOG_MAX);
+            sim::sleep(between(SWIZZLE_STEP)).await;
         }
         shuffle(&mut chosen);
         for &host in &chosen {
-            for &other in &all_hosts {
-                if other != host {
-                    sim::net::unclog(host, other);
-                }
-            }
-            sim::sleep(between((
-                Duration::from_millis(10),
-                Duration::from_millis(200),
-            )))
-            .await;
+            sim::net::unclog_host(host);
+            sim::sleep(between(SWIZZLE_STEP)).await;
         }
     }
-}
-
-fn sim_hosts() -> Vec<HostId> {
-    crate::sim::with_world("swizzle", |world| {
-        (0..world.hosts.list.len() as u32).map(HostId).collect()
-    })
 }
 
 fn shuffle<T>(items: &mut [T]) {

@@ -27,7 +27,7 @@ pub use builder::{
     TIME_BUDGET_DEFAULT, WATCHDOG_DEFAULT, jobs_default,
 };
 pub use campaign::{JOBS_PER_CORE_MAX, jobs_max};
-pub use chaos::{FaultHandle, ProcessId};
+pub use chaos::{FaultHandle, LookupError, ProcessId};
 pub use config::ConfigError;
 pub use failure::{Failure, FailureKind};
 pub use processes::{Death, RESTART_DELAY};

@@ -101,6 +101,36 @@ impl World {
         self.schedule(until, EventKind::Unclog);
     }
 
+    /// Stalls every link between `host` and the other hosts, both ways, for
+    /// `duration_nanos`: one fault, one event, whatever the number of hosts.
+    pub(crate) fn clog_host(&mut self, host: u32, duration_nanos: u64) {
+        self.net.stats.clogs += 1;
+        self.record(TraceKind::Fault, host, fault_code::CLOG);
+        let until = self.now.saturating_add(duration_nanos);
+        for other in 0..self.hosts.list.len() as u32 {
+            if other == host {
+                continue;
+            }
+            for (source, target) in [(host, other), (other, host)] {
+                let link = self.net.link_mut(source, target);
+                link.clogged_until = link.clogged_until.max(until);
+            }
+        }
+        self.schedule(until, EventKind::Unclog);
+    }
+
+    /// Ends the clogs of every link between `host` and the other hosts now.
+    pub(crate) fn unclog_host(&mut self, host: u32) {
+        for other in 0..self.hosts.list.len() as u32 {
+            for (source, target) in [(host, other), (other, host)] {
+                if let Some(link) = self.net.links.get_mut(&(source, target)) {
+                    link.clogged_until = 0;
+                }
+            }
+        }
+        self.release_stalled();
+    }
+
     /// Ends the clogs between `a` and `b` now.
     pub(crate) fn unclog_pair(&mut self, a: u32, b: u32) {
         for (source, target) in [(a, b), (b, a)] {
@@ -153,5 +183,92 @@ impl World {
                 },
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, SocketAddr};
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use crate::sim::net::{bind, clog_host, connect, unclog_host};
+    use crate::sim::{self, HostId, Sim, with_world};
+
+    /// Hosts of the swizzle test, besides the root.
+    const HOSTS: u8 = 12;
+
+    /// The time a one-byte exchange over `stream` takes.
+    async fn round_trip(stream: &mut crate::sim::TcpStream) -> Duration {
+        let started = sim::now();
+        stream.write_all(b"?").await.unwrap();
+        let mut byte = [0u8; 1];
+        stream.read_exact(&mut byte).await.unwrap();
+        sim::now() - started
+    }
+
+    #[test]
+    fn clogging_a_host_is_one_event_and_stalls_its_links_only() {
+        // A swizzle's step clogs every link of one host: it must cost one
+        // event and one fault whatever the number of hosts (it cost one per
+        // pair), stall that host's traffic until lifted, and leave the others'.
+        let run = Sim::new(3).record_events(true).run(async {
+            let mut ips = Vec::new();
+            for index in 0..HOSTS {
+                let ip = IpAddr::from([10, 0, 1, index + 1]);
+                let host = sim::add_host(format!("node-{index}"), ip);
+                drop(sim::spawn_on(host, "echo", async move {
+                    let listener = bind(SocketAddr::new(ip, 80)).await.unwrap();
+                    loop {
+                        let (mut stream, _) = listener.accept().await.unwrap();
+                        drop(sim::spawn("conn", async move {
+                            let mut byte = [0u8; 1];
+                            while stream.read(&mut byte).await.unwrap_or(0) > 0 {
+                                stream.write_all(&byte).await.unwrap();
+                            }
+                        }));
+                    }
+                }));
+                ips.push(ip);
+            }
+            sim::sleep(Duration::from_millis(10)).await;
+            let mut to_victim = connect(SocketAddr::new(ips[0], 80)).await.unwrap();
+            let mut to_other = connect(SocketAddr::new(ips[1], 80)).await.unwrap();
+            let victim = HostId(1);
+            let events_before = with_world("test", |world| world.events.len());
+            clog_host(victim, Duration::from_secs(3600));
+            let events_added = with_world("test", |world| world.events.len()) - events_before;
+            let other = round_trip(&mut to_other).await;
+            let lifter = sim::spawn("lifter", async move {
+                sim::sleep(Duration::from_secs(2)).await;
+                unclog_host(victim);
+            });
+            let clogged = round_trip(&mut to_victim).await;
+            lifter.await.unwrap();
+            (events_added, other, clogged)
+        });
+        let clogs = run
+            .events
+            .as_ref()
+            .unwrap()
+            .iter()
+            .filter(|event| event.kind == sim::TraceKind::Fault && event.detail == 1)
+            .count();
+        let (events_added, other, clogged) = run.outcome.unwrap();
+        assert_eq!(events_added, 1, "events scheduled by one host's clog");
+        assert_eq!(clogs, 1, "faults recorded by one host's clog");
+        assert!(
+            other < Duration::from_secs(1),
+            "an unclogged host took {other:?}"
+        );
+        assert!(
+            clogged >= Duration::from_secs(2),
+            "the clogged host took {clogged:?}"
+        );
+        assert!(
+            clogged < Duration::from_secs(3),
+            "the lifted clog held on: {clogged:?}"
+        );
     }
 }

@@ -55,6 +55,19 @@ pub fn clog(a: HostId, b: HostId, duration: Duration) {
     with_world("clog", |world| world.clog_pair(a.0, b.0, nanos(duration)));
 }
 
+/// Stalls traffic between `host` and every other host, both ways, for
+/// `duration`, as one fault (a swizzle's step).
+pub(crate) fn clog_host(host: HostId, duration: Duration) {
+    with_world("clog_host", |world| {
+        world.clog_host(host.0, nanos(duration))
+    });
+}
+
+/// Ends the clogs between `host` and every other host now.
+pub(crate) fn unclog_host(host: HostId) {
+    with_world("unclog_host", |world| world.unclog_host(host.0));
+}
+
 /// Ends the clog between `a` and `b` now.
 pub fn unclog(a: HostId, b: HostId) {
     with_world("unclog", |world| world.unclog_pair(a.0, b.0));

@@ -21,6 +21,7 @@ pub use links::{
     clog, heal, heal_all, isolate, partition, partition_one_way, set_faults_active,
     set_link_latency, stats, unclog,
 };
+pub(crate) use links::{clog_host, unclog_host};
 pub use listener::{TcpListener, bind, connect};
 pub use model::NetStats;
 pub use stream::TcpStream;
