@@ -11,6 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use tidepool::sim::{self, Latency, NetworkConfig, Sim, SimRun, TraceKind, net};
+use tidepool::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const SERVER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)), 80);
@@ -171,16 +172,23 @@ fn shutdown_run(shutdowns: usize) -> SimRun<(Vec<u8>, Vec<bool>)> {
 #[test]
 fn a_repeated_shutdown_succeeds_and_sends_nothing_more() {
     // The second shutdown is Ok and adds nothing to the wire: the runs with
-    // one and two shutdowns differ in no event but the second sleep's.
+    // one and two shutdowns deliver the same bytes at the same times (a
+    // second FIN would add a delivery, or draw a latency and move the rest).
     let once = shutdown_run(1);
     let twice = shutdown_run(2);
-    let wire = |run: &SimRun<(Vec<u8>, Vec<bool>)>| -> Vec<(TraceKind, u64)> {
+    let wire = |run: &SimRun<(Vec<u8>, Vec<bool>)>| -> Vec<(TraceKind, Duration, u64)> {
         run.events
             .as_ref()
             .unwrap()
             .iter()
             .filter(|event| matches!(event.kind, TraceKind::NetDeliver | TraceKind::NetReset))
-            .map(|event| (event.kind, event.detail))
+            .map(|event| {
+                (
+                    event.kind,
+                    event.time - Instant::from_nanos(0),
+                    event.detail,
+                )
+            })
             .collect()
     };
     assert_eq!(wire(&once), wire(&twice));
@@ -322,6 +330,34 @@ fn a_random_partition_lifts_itself_after_its_duration() {
         .expect("the partition lifts and the byte arrives");
     assert_eq!(millis(delay), 200.0);
     assert_eq!(partitions, 2, "one partition, both ways");
+}
+
+#[test]
+fn a_kill_drops_the_bytes_its_host_had_not_read() {
+    // The server's host dies with bytes from the client unread. The client
+    // may still write until the reset reaches it (its writes go nowhere);
+    // the connection's byte accounting (asserted on every write) must count
+    // the dropped bytes as gone, as a close does.
+    let run = sim(10, fixed(5)).run(async {
+        let server = sim::add_host("server", SERVER.ip());
+        drop(sim::spawn_on(server, "holder", async {
+            let listener = net::bind(SERVER).await.unwrap();
+            let (_unread, _) = listener.accept().await.unwrap();
+            std::future::pending::<()>().await;
+        }));
+        let mut stream = net::connect(SERVER).await.unwrap();
+        stream.write_all(&[1u8; 10]).await.unwrap();
+        sim::sleep(Duration::from_millis(20)).await;
+        sim::kill(server);
+        let after_kill = stream.write(&[2u8; 10]).await.map_err(|error| error.kind());
+        let mut byte = [0u8; 1];
+        let read = stream.read(&mut byte).await.map_err(|error| error.kind());
+        (after_kill, read)
+    });
+    assert_eq!(
+        run.outcome.unwrap(),
+        (Ok(10), Err(io::ErrorKind::ConnectionReset))
+    );
 }
 
 /// A run whose only difference from `sleepy_run(other)` is how long it sleeps.
