@@ -133,6 +133,7 @@ impl<P: Providers> ProcessContext<P> {
 
     /// Spawns a task on this process's host (see [`TaskProvider::spawn`](crate::providers::TaskProvider::spawn)); it
     /// dies with the process.
+    #[track_caller]
     pub fn spawn<F>(&self, name: impl Into<Cow<'static, str>>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

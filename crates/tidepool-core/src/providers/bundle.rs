@@ -78,6 +78,7 @@ pub trait Providers: Clone + Send + Sync + 'static {
     }
 
     /// Spawns a task (see [`TaskProvider::spawn`]).
+    #[track_caller]
     fn spawn<F>(&self, name: impl Into<Cow<'static, str>>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

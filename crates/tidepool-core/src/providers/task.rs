@@ -13,7 +13,9 @@ pub trait TaskProvider: Clone + Send + Sync + 'static {
     /// Spawns `future` as a task named `name`.
     ///
     /// A simulation shows the name in its trace and its panics; tokio does
-    /// not keep it.
+    /// not keep it. A simulation also notes where the task was spawned (the
+    /// caller's file and line), for a determinism check's divergence message.
+    #[track_caller]
     fn spawn<F>(&self, name: impl Into<Cow<'static, str>>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

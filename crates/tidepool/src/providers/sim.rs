@@ -96,6 +96,7 @@ impl TimeProvider for SimTime {
 }
 
 impl TaskProvider for SimTasks {
+    #[track_caller]
     fn spawn<F>(&self, name: impl Into<Cow<'static, str>>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

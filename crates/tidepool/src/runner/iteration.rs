@@ -141,7 +141,7 @@ fn leak_caught(leak: &Leak) -> Caught {
                 "determinism leak: simulated code {} at {}; {} (or run with --sanitizer warn|virtualize)",
                 leak.kind.describe(),
                 leak.site,
-                leak.kind.advice()
+                leak.advice()
             ),
         },
         time,

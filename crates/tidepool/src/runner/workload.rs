@@ -117,6 +117,7 @@ impl WorkloadContext {
     }
 
     /// Spawns a task on the workload's host.
+    #[track_caller]
     pub fn spawn<F>(&self, name: impl Into<Cow<'static, str>>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

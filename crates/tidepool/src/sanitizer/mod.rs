@@ -157,6 +157,20 @@ pub struct Leak {
     pub calls: u64,
 }
 
+impl Leak {
+    /// What to do instead, for this call: tokio's runtime is named when the
+    /// call came through it.
+    pub fn advice(&self) -> String {
+        if self.site.contains(" via tokio::") {
+            return "tokio's runtime is not there inside a simulation: use the providers instead \
+                    (ctx.sleep and ctx.timeout for tokio::time, ctx.spawn for tokio::spawn, \
+                    ctx.bind and ctx.connect for tokio::net)"
+                .to_string();
+        }
+        self.kind.advice().to_string()
+    }
+}
+
 impl std::fmt::Display for Leak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

@@ -46,16 +46,21 @@ const NOT_USER: &[&str] = &[
 
 /// The first frames of user code in `stack`, innermost first, as
 /// `function (file:line)` joined by ` ← `; `"unknown site"` when none has a name.
+/// When the call came through tokio (its runtime reading the clock, say), the
+/// tokio function the user called follows as `via tokio::...`: tokio's own
+/// frames are not the user's code, but they say what the user reached for.
 pub fn user_frames(stack: &Backtrace) -> String {
     let text = stack.to_string();
     let frames = parse(&text);
+    let is_user = |frame: &&Frame| {
+        !NOT_USER
+            .iter()
+            .chain(THROUGH)
+            .any(|prefix| frame.symbol.starts_with(prefix))
+    };
     let user: Vec<String> = frames
         .iter()
-        .filter(|frame| {
-            !NOT_USER
-                .iter()
-                .any(|prefix| frame.symbol.starts_with(prefix))
-        })
+        .filter(is_user)
         .take(FRAMES_SHOWN)
         .map(|frame| match &frame.location {
             Some(location) => format!("{} ({location})", frame.symbol),
@@ -63,11 +68,26 @@ pub fn user_frames(stack: &Backtrace) -> String {
         })
         .collect();
     if user.is_empty() {
-        "unknown site".to_string()
-    } else {
-        user.join(" ← ")
+        return "unknown site".to_string();
+    }
+    let first_user = frames.iter().position(|frame| is_user(&frame));
+    let through = frames[..first_user.unwrap_or(0)]
+        .iter()
+        .rev()
+        .find(|frame| {
+            THROUGH
+                .iter()
+                .any(|prefix| frame.symbol.starts_with(prefix))
+        });
+    match through {
+        Some(frame) => format!("{} via {}", user.join(" ← "), frame.symbol),
+        None => user.join(" ← "),
     }
 }
+
+/// Crates a call passes through on its way from user code: named after the
+/// site, since they say what the user called.
+const THROUGH: &[&str] = &["tokio::", "<tokio::"];
 
 struct Frame {
     symbol: String,

@@ -219,7 +219,14 @@ impl Sim {
         context::install(world, tag);
         let _installed = InstallGuard;
         let main_slot = with_world("Sim::run", |world| {
-            world.spawn("main".into(), 0, TaskCell::boxed(main)).0
+            world
+                .spawn(
+                    "main".into(),
+                    0,
+                    TaskCell::boxed(main),
+                    std::panic::Location::caller(),
+                )
+                .0
         });
         let deadline = self.time_budget.map_or(u64::MAX, |budget| {
             u64::try_from(budget.as_nanos()).unwrap_or(u64::MAX)

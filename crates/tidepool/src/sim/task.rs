@@ -33,16 +33,18 @@ use crate::providers::JoinError;
 /// });
 /// assert_eq!(run.outcome.unwrap(), 42);
 /// ```
+#[track_caller]
 pub fn spawn<F>(name: impl Into<TaskName>, future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
+    let site = std::panic::Location::caller();
     let task = TaskCell::boxed(future);
     let name = name.into();
     with_world("spawn", |world| {
         let owner = world.current_host();
-        let (slot, generation) = world.spawn(name, owner, task);
+        let (slot, generation) = world.spawn(name, owner, task, site);
         JoinHandle::new(world.id, slot, generation)
     })
 }
@@ -52,11 +54,13 @@ where
 /// # Panics
 ///
 /// Outside a running simulation, or when `host` does not exist.
+#[track_caller]
 pub fn spawn_on<F>(host: HostId, name: impl Into<TaskName>, future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
+    let site = std::panic::Location::caller();
     let task = TaskCell::boxed(future);
     let name = name.into();
     with_world("spawn_on", |world| {
@@ -65,7 +69,7 @@ where
             "tidepool: spawn_on: host {} does not exist in this world",
             host.0
         );
-        let (slot, generation) = world.spawn(name, host.0, task);
+        let (slot, generation) = world.spawn(name, host.0, task, site);
         JoinHandle::new(world.id, slot, generation)
     })
 }

@@ -2,6 +2,7 @@
 //! fired folds into a running 64-bit hash, and optionally into a list of events.
 
 use serde::{Deserialize, Serialize};
+use std::panic::Location;
 
 use crate::time::Instant;
 
@@ -105,20 +106,22 @@ pub(crate) fn digest(seed: u64, bytes: &[u8]) -> u64 {
 /// and each host's name, so that a divergence reads as tasks and hosts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TraceNames {
-    /// `(index of the Spawn event, slot, task name)`, in order.
-    tasks: Vec<(u64, u32, String)>,
+    /// `(index of the Spawn event, slot, task name, where it was spawned)`, in order.
+    tasks: Vec<(u64, u32, String, &'static Location<'static>)>,
     /// Host names by index.
     hosts: Vec<String>,
 }
 
 impl TraceNames {
-    /// The task that held `slot` at event `index`.
-    fn task(&self, index: u64, slot: u32) -> Option<&str> {
+    /// The task that held `slot` at event `index`, as `'name' spawned at file:line`.
+    fn task(&self, index: u64, slot: u32) -> Option<String> {
         self.tasks
             .iter()
             .rev()
-            .find(|(spawned, held, _)| *spawned <= index && *held == slot)
-            .map(|(_, _, name)| name.as_str())
+            .find(|(spawned, held, ..)| *spawned <= index && *held == slot)
+            .map(|(_, _, name, site)| {
+                format!("'{name}' spawned at {}:{}", site.file(), site.line())
+            })
     }
 
     fn host(&self, host: u64) -> Option<&str> {
@@ -134,10 +137,10 @@ impl TraceNames {
             TraceKind::Spawn => self
                 .task(event.index, event.subject)
                 .zip(self.host(event.detail))
-                .map(|(task, host)| format!("task '{task}' on {host}")),
+                .map(|(task, host)| format!("task {task} on {host}")),
             TraceKind::Poll | TraceKind::TaskDone | TraceKind::TaskPanic | TraceKind::TaskAbort => {
                 self.task(event.index, event.subject)
-                    .map(|task| format!("task '{task}'"))
+                    .map(|task| format!("task {task}"))
             }
             TraceKind::Boot
             | TraceKind::Kill
@@ -204,9 +207,11 @@ impl Trace {
     }
 
     /// Notes the name of the task just spawned into `slot`, when recording.
-    pub(crate) fn note_task(&mut self, slot: u32, name: &str) {
+    pub(crate) fn note_task(&mut self, slot: u32, name: &str, site: &'static Location<'static>) {
         if let Some(names) = &mut self.names {
-            names.tasks.push((self.count - 1, slot, name.to_string()));
+            names
+                .tasks
+                .push((self.count - 1, slot, name.to_string(), site));
         }
     }
 

@@ -174,6 +174,7 @@ impl World {
         name: TaskName,
         owner: u32,
         task: Box<dyn RawTask>,
+        site: &'static std::panic::Location<'static>,
     ) -> (u32, u32) {
         let (slot, generation) = self.tasks.insert(name, owner, task);
         let alive = self.hosts.get(owner).alive;
@@ -202,7 +203,7 @@ impl World {
         }
         self.record(TraceKind::Spawn, slot, owner as u64);
         let name = &self.tasks.slots[slot as usize].name;
-        self.trace.note_task(slot, name);
+        self.trace.note_task(slot, name, site);
         (slot, generation)
     }
 
