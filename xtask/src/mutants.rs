@@ -224,17 +224,51 @@ fn check_baseline(scratch: &Path, selected: &[&Mutation], timeout: Duration) -> 
 
 /// Applies `mutation` to the scratch copy, runs its tests, and restores the file.
 fn run_mutant(scratch: &Path, mutation: &Mutation, timeout: Duration) -> Result<Outcome> {
-    let path = scratch.join(mutation.file);
+    match with_mutation(scratch, mutation, || {
+        test_mutant(scratch, mutation, timeout)
+    })? {
+        Some(outcome) => outcome,
+        None => Ok(Outcome::Stale),
+    }
+}
+
+/// Runs `during` with `mutation` applied to its file under `root`, then puts
+/// the file back as it was, even when `during` panics. `None` when the
+/// mutation's text is not in the file exactly once (nothing is changed then).
+fn with_mutation<R>(
+    root: &Path,
+    mutation: &Mutation,
+    during: impl FnOnce() -> R,
+) -> Result<Option<R>> {
+    let path = root.join(mutation.file);
     let original =
         fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     if original.matches(mutation.find).count() != 1 {
-        return Ok(Outcome::Stale);
+        return Ok(None);
     }
     let mutated = original.replacen(mutation.find, mutation.replace, 1);
     fs::write(&path, mutated).with_context(|| format!("writing {}", path.display()))?;
-    let outcome = test_mutant(scratch, mutation, timeout);
-    fs::write(&path, &original).with_context(|| format!("restoring {}", path.display()))?;
-    outcome
+    let restore = Restore {
+        path: &path,
+        original: &original,
+    };
+    let result = during();
+    drop(restore);
+    Ok(Some(result))
+}
+
+/// Writes a mutated file back as it was when dropped.
+struct Restore<'a> {
+    path: &'a Path,
+    original: &'a str,
+}
+
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        if let Err(error) = fs::write(self.path, self.original) {
+            eprintln!("error: restoring {}: {error}", self.path.display());
+        }
+    }
 }
 
 fn test_mutant(scratch: &Path, mutation: &Mutation, timeout: Duration) -> Result<Outcome> {
@@ -302,4 +336,80 @@ fn kill_group(child: &mut std::process::Child) {
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-mutants-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    const SAMPLE: Mutation = Mutation {
+        name: "sample",
+        file: "lib.rs",
+        find: "a < b",
+        replace: "a > b",
+        tests: &[],
+        why: "test",
+    };
+
+    #[test]
+    fn a_mutation_is_applied_during_the_run_and_undone_after_even_a_panic() {
+        let dir = scratch_dir("apply");
+        let file = dir.join("lib.rs");
+        fs::write(&file, "fn less(a: u8, b: u8) -> bool { a < b }").unwrap();
+        let seen = with_mutation(&dir, &SAMPLE, || fs::read_to_string(&file).unwrap()).unwrap();
+        assert_eq!(
+            seen.as_deref(),
+            Some("fn less(a: u8, b: u8) -> bool { a > b }")
+        );
+        assert_eq!(
+            fs::read_to_string(&file).unwrap(),
+            "fn less(a: u8, b: u8) -> bool { a < b }"
+        );
+        let panicked = std::panic::catch_unwind(|| {
+            with_mutation(&dir, &SAMPLE, || panic!("the tests blew up")).unwrap()
+        });
+        assert!(panicked.is_err());
+        assert_eq!(
+            fs::read_to_string(&file).unwrap(),
+            "fn less(a: u8, b: u8) -> bool { a < b }"
+        );
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_mutation_whose_text_is_missing_or_repeated_changes_nothing() {
+        let dir = scratch_dir("stale");
+        let file = dir.join("lib.rs");
+        for content in ["fn f() {}", "a < b; a < b"] {
+            fs::write(&file, content).unwrap();
+            let ran = with_mutation(&dir, &SAMPLE, || ()).unwrap();
+            assert!(ran.is_none(), "{content}");
+            assert_eq!(fs::read_to_string(&file).unwrap(), content);
+        }
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn every_mutation_finds_its_text_exactly_once() {
+        // A mutation whose text moved would only be noticed as STALE when
+        // someone runs `cargo xtask mutants`; `cargo test -p xtask` says so first.
+        let root = workspace_root();
+        for mutation in MUTATIONS {
+            let content = fs::read_to_string(root.join(mutation.file)).unwrap();
+            assert_eq!(
+                content.matches(mutation.find).count(),
+                1,
+                "mutation {} ({}): its text is not in the file exactly once",
+                mutation.name,
+                mutation.file
+            );
+        }
+    }
 }
