@@ -6,7 +6,8 @@
 //! times that, and prints the wall time per simulated event of each, and its
 //! ratio to the smallest configuration's. Each configuration runs about the
 //! same number of events (fewer iterations for the larger ones), on one
-//! thread; the best of `--rounds` runs counts.
+//! thread; the best of `--rounds` runs counts, the rounds going over every
+//! configuration in turn.
 
 use std::time::Duration;
 
@@ -27,7 +28,7 @@ struct Args {
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(300..))]
     server_iterations: u64,
     /// Runs of each configuration; the fastest counts.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     rounds: u64,
 }
 
@@ -46,51 +47,43 @@ impl Measured {
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let mut measured = Vec::new();
-    for (ops, suffix) in [
-        (OPS_PER_CLIENT, ""),
-        (OPS_PER_CLIENT * LONG_FACTOR, "_long"),
-    ] {
-        for servers in SERVERS {
-            let mut iterations = (args.server_iterations / servers as u64).max(1);
-            if ops > OPS_PER_CLIENT {
-                iterations = (iterations / LONG_FACTOR).max(1);
-            }
-            let bench = KvBench {
-                seeds: 1..=iterations,
-                servers,
-                ops_per_client: ops,
-                jobs: 1,
-            };
-            let Some(best) = (0..args.rounds)
-                .map(|_| run(&bench))
-                .min_by_key(|run| run.1)
-            else {
-                continue;
-            };
-            let ((events, failed), wall) = best;
+    let configs = configurations(args.server_iterations);
+    let mut best: Vec<Option<Measured>> = configs.iter().map(|_| None).collect();
+    // Rounds go over every configuration in turn, so that a busy moment of
+    // a shared machine slows them all rather than one.
+    for _ in 0..args.rounds {
+        for (config, best) in configs.iter().zip(&mut best) {
+            let ((events, failed), wall) = run(&config.bench);
             if failed != 0 {
-                eprintln!("scale: {servers} servers, {ops} ops: {failed} iterations failed");
+                eprintln!("scale: {}: {failed} iterations failed", config.label);
                 return std::process::ExitCode::FAILURE;
             }
-            let m = Measured {
-                label: format!("{servers}{suffix}"),
-                events,
-                wall,
-            };
-            eprintln!(
-                "{servers:>4} servers, {ops:>3} ops/client, {iterations:>3} iterations: {events} events in {wall:?}, {:.1} ns/event",
-                m.ns_per_event()
-            );
-            measured.push(m);
+            if best.as_ref().is_none_or(|best| wall < best.wall) {
+                *best = Some(Measured {
+                    label: config.label.clone(),
+                    events,
+                    wall,
+                });
+            }
         }
     }
+    let measured: Vec<Measured> = best.into_iter().flatten().collect();
     let base = measured[0].ns_per_event();
     let mut line = String::from("bench scale");
     let mut worst: f64 = 0.0;
-    for m in &measured {
+    for (m, config) in measured.iter().zip(&configs) {
         let ratio = m.ns_per_event() / base;
         worst = worst.max(ratio);
+        let bench = &config.bench;
+        eprintln!(
+            "{:>4} servers, {:>3} ops/client, {:>3} iterations: {} events in {:?}, {:.1} ns/event, ratio {ratio:.2}",
+            bench.servers,
+            bench.ops_per_client,
+            bench.seeds.clone().count(),
+            m.events,
+            m.wall,
+            m.ns_per_event()
+        );
         line.push_str(&format!(
             " ns_per_event_{}={:.1} ratio_{}={ratio:.2}",
             m.label,
@@ -100,6 +93,39 @@ fn main() -> std::process::ExitCode {
     }
     println!("{line} worst_ratio={worst:.2}");
     std::process::ExitCode::SUCCESS
+}
+
+/// A configuration and its name in the final line.
+struct Configuration {
+    label: String,
+    bench: KvBench,
+}
+
+/// Every configuration, smallest first: each server count at the
+/// specification's operations, then each at ten times that.
+fn configurations(server_iterations: u64) -> Vec<Configuration> {
+    let mut configs = Vec::new();
+    for (ops, suffix) in [
+        (OPS_PER_CLIENT, ""),
+        (OPS_PER_CLIENT * LONG_FACTOR, "_long"),
+    ] {
+        for servers in SERVERS {
+            let mut iterations = (server_iterations / servers as u64).max(1);
+            if ops > OPS_PER_CLIENT {
+                iterations = (iterations / LONG_FACTOR).max(1);
+            }
+            configs.push(Configuration {
+                label: format!("{servers}{suffix}"),
+                bench: KvBench {
+                    seeds: 1..=iterations,
+                    servers,
+                    ops_per_client: ops,
+                    jobs: 1,
+                },
+            });
+        }
+    }
+    configs
 }
 
 /// One campaign: (events, failed iterations) and its wall time.
