@@ -108,31 +108,34 @@ impl Tasks {
         task: Box<dyn RawTask>,
     ) -> (u32, u32) {
         self.live += 1;
-        let fresh = TaskSlot {
-            generation: 0,
-            name,
-            owner,
-            stage: TaskState::Live(Some(task)),
-            join_waker: None,
-            has_handle: true,
-            abort_requested: false,
-        };
         match self.free.pop() {
             Some(slot) => {
+                // Reused in place, field by field: `free` left the waker
+                // cleared and the name empty, so nothing is dropped here but
+                // the `Free` marker, and the slot is not rebuilt and copied.
                 let entry = &mut self.slots[slot as usize];
                 assert!(
                     matches!(entry.stage, TaskState::Free),
                     "a task slot on the free list is in use"
                 );
-                let generation = entry.generation;
-                *entry = TaskSlot {
-                    generation,
-                    ..fresh
-                };
-                (slot, generation)
+                assert!(entry.join_waker.is_none(), "a task slot freed with its join waker");
+                entry.stage = TaskState::Live(Some(task));
+                entry.name = name;
+                entry.owner = owner;
+                entry.has_handle = true;
+                entry.abort_requested = false;
+                (slot, entry.generation)
             }
             None => {
-                self.slots.push(fresh);
+                self.slots.push(TaskSlot {
+                    generation: 0,
+                    name,
+                    owner,
+                    stage: TaskState::Live(Some(task)),
+                    join_waker: None,
+                    has_handle: true,
+                    abort_requested: false,
+                });
                 ((self.slots.len() - 1) as u32, 0)
             }
         }
