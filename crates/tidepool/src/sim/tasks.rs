@@ -118,7 +118,10 @@ impl Tasks {
                     matches!(entry.stage, TaskState::Free),
                     "a task slot on the free list is in use"
                 );
-                assert!(entry.join_waker.is_none(), "a task slot freed with its join waker");
+                assert!(
+                    entry.join_waker.is_none(),
+                    "a task slot freed with its join waker"
+                );
                 entry.stage = TaskState::Live(Some(task));
                 entry.name = name;
                 entry.owner = owner;
