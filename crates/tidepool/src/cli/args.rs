@@ -82,6 +82,15 @@ pub struct SimArgs {
     /// report), virtualize (answered from the simulation), or off [default: deny]
     #[arg(long, value_name = "MODE", value_enum)]
     pub sanitizer: Option<crate::sanitizer::SanitizerMode>,
+    /// Where the campaign keeps its failures (JSON Lines, appended to), whose seeds the next
+    /// campaign of the same simulation and flags runs first; `off` keeps none
+    /// [default: .tidepool/failures.jsonl in the workspace]
+    #[arg(long, value_name = "PATH", value_parser = super::keep::parse_failure_file)]
+    pub failure_file: Option<super::keep::FailureFileArg>,
+    /// Also writes the report as JUnit XML to FILE: a test case for the campaign and one per
+    /// failure, with its replay command
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<std::path::PathBuf>,
 }
 
 /// A per-seed limit as a flag gives it: a bound, or none at all.

@@ -16,6 +16,7 @@
 
 mod args;
 mod bugs;
+mod keep;
 mod presets;
 mod run;
 
@@ -25,5 +26,8 @@ pub use args::{
     parse_wall, shard_from_env,
 };
 pub use bugs::choose_bugs;
+pub use keep::{
+    FailureFileArg, REVISION_VARIABLE, failure_file_path, parse_failure_file, revision,
+};
 pub use presets::{AttritionPreset, NetworkPreset, StoragePreset};
 pub use run::{apply, main, run};

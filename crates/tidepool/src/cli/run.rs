@@ -57,6 +57,15 @@ pub fn run(builder: SimulationBuilder, args: &SimArgs) -> ExitCode {
     } else {
         ExitCode::from(1)
     };
+    if let Some(path) = &args.junit {
+        if let Err(error) = write_junit(&report, path) {
+            eprintln!(
+                "error: writing the JUnit report to {}: {error}",
+                path.display()
+            );
+            return ExitCode::from(EXIT_OUTPUT_ERROR);
+        }
+    }
     match print_report(&report, args.json) {
         Ok(()) => verdict,
         // A reader that stopped early (`| head`) wanted no more: the verdict stands.
@@ -71,6 +80,12 @@ pub fn run(builder: SimulationBuilder, args: &SimArgs) -> ExitCode {
 /// The exit status when the report could not be written (a full disk, a
 /// closed output; not a reader that stopped early).
 const EXIT_OUTPUT_ERROR: u8 = 3;
+
+fn write_junit(report: &crate::SimulationReport, path: &std::path::Path) -> std::io::Result<()> {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    report.write_junit(&mut file)?;
+    file.flush()
+}
 
 fn print_report(report: &crate::SimulationReport, json: bool) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
@@ -117,6 +132,8 @@ pub fn apply(mut builder: SimulationBuilder, args: &SimArgs) -> SimulationBuilde
     }
     if let Some(seed) = args.seed {
         builder = builder.seeds([seed]).jobs(1).verbose_replay(true);
+    } else if let Some(path) = super::keep::failure_file_path(args.failure_file.as_ref()) {
+        builder = builder.failure_file(Some(path), super::keep::revision());
     }
     let extra = passthrough_args();
     let program = std::env::args().next().unwrap_or_default();
@@ -142,7 +159,9 @@ pub fn apply(mut builder: SimulationBuilder, args: &SimArgs) -> SimulationBuilde
 /// The arguments that are the simulation's own (not campaign control), kept in replay commands.
 fn passthrough_args() -> Vec<String> {
     // The per-seed budgets stay: a seed that failed on one fails again under it.
-    const WITH_VALUE: [&str; 7] = [
+    const WITH_VALUE: [&str; 9] = [
+        "--failure-file",
+        "--junit",
         "--iterations",
         "--seed",
         "--base-seed",

@@ -149,6 +149,7 @@ pub(crate) struct CampaignOptions {
     pub(crate) verbose_replay: bool,
     pub(crate) strict_coverage: bool,
     pub(crate) budget: SeedBudget,
+    pub(crate) keeping: Option<super::failure_file::Keeping>,
 }
 
 /// Configures a simulation: its processes, workloads, seeds, invariants and
@@ -246,6 +247,7 @@ impl SimulationBuilder {
                 verbose_replay: false,
                 strict_coverage: false,
                 budget: SeedBudget::default(),
+                keeping: None,
             },
             zero_workloads: false,
         }

@@ -45,7 +45,11 @@ pub(crate) fn run(plan: Arc<Plan>, options: CampaignOptions) -> SimulationReport
         SeedSource::Explicit(seeds) => seeds.len() as u64,
     };
     let started = Instant::now();
+    let mut kept_notes = Vec::new();
+    let kept = super::failure_file::rerun_kept(&plan, &options, &mut kept_notes);
     let mut report = empty_report(&plan, &options, seeds.base_seed());
+    report.kept = kept;
+    report.notes.extend(kept_notes);
     report.campaign_iterations = campaign_iterations;
     if let (0, Some((index, count))) = (seeds.len(), options.shard) {
         report.notes.push(format!(
@@ -75,6 +79,7 @@ pub(crate) fn run(plan: Arc<Plan>, options: CampaignOptions) -> SimulationReport
         }
         report.failures_by_kind.retain(|_, count| *count > 0);
     }
+    super::failure_file::keep_new(&plan, &options, &mut report);
     report.wall_time_s = started.elapsed().as_secs_f64();
     report
 }
@@ -134,7 +139,7 @@ struct Shared {
 
 /// Runs every seed, folding each result into `report` in seed order; returns
 /// why it stopped early, if it did.
-fn execute(
+pub(crate) fn execute(
     plan: &Arc<Plan>,
     options: &CampaignOptions,
     seeds: ShardSeeds,
@@ -619,7 +624,7 @@ fn stuck_failure(shared: &Shared, index: u64, seed: u64, cause: Cause) -> Iterat
     }
 }
 
-fn empty_report(
+pub(crate) fn empty_report(
     plan: &Plan,
     options: &CampaignOptions,
     base_seed: Option<u64>,
@@ -652,6 +657,7 @@ fn empty_report(
         },
         strict_coverage: options.strict_coverage,
         leaks: Default::default(),
+        kept: None,
     }
 }
 

@@ -9,8 +9,10 @@ mod campaign;
 mod chaos;
 mod config;
 mod failure;
+mod failure_file;
 mod final_check;
 mod iteration;
+mod junit;
 mod process;
 mod processes;
 mod progress;
@@ -30,6 +32,9 @@ pub use campaign::{JOBS_PER_CORE_MAX, jobs_max};
 pub use chaos::{FaultHandle, LookupError, ProcessId};
 pub use config::ConfigError;
 pub use failure::{Failure, FailureKind};
+pub use failure_file::{
+    FAILURE_FILE_DEFAULT, FAILURE_FILE_FORMAT, KEPT_SEEDS_MAX, KeptFailure, KeptRerun,
+};
 pub use processes::{Death, RESTART_DELAY};
 pub use replay_check::REPLAY_CHECKS_MAX;
 pub use report::{FAILURES_KEPT_MAX, MergeError, SimulationReport};

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::attrition::FaultCounts;
 use super::failure::{Failure, FailureKind};
+use super::failure_file::KeptRerun;
 use crate::assertions::AssertionTable;
 use crate::sanitizer::LeakTable;
 
@@ -73,6 +74,11 @@ pub struct SimulationReport {
     /// Whether coverage gaps (a sometimes never true, a reachable never reached)
     /// fail the campaign (`--strict-coverage`).
     pub strict_coverage: bool,
+    /// The seeds kept in the failure file from earlier campaigns of this
+    /// simulation, re-run before this campaign's own, and what they did;
+    /// `None` when no failure file is kept or it holds none of them.
+    #[serde(default)]
+    pub kept: Option<KeptRerun>,
 }
 
 impl SimulationReport {
@@ -82,7 +88,11 @@ impl SimulationReport {
     pub fn is_success(&self) -> bool {
         let covered = !self.strict_coverage || self.coverage_gaps() == 0;
         let ran = self.iterations > 0 || self.shard_iterations() == Some(0);
-        self.failed == 0 && ran && covered
+        let kept_pass = self
+            .kept
+            .as_ref()
+            .is_none_or(|kept| kept.still_failing.is_empty());
+        self.failed == 0 && ran && covered && kept_pass
     }
 
     /// Iterations the shards this report holds take of their campaign;
@@ -184,6 +194,10 @@ impl SimulationReport {
         }
         if self.stopped_early.is_none() {
             self.stopped_early.clone_from(&other.stopped_early);
+        }
+        // Only the campaign's first shard re-runs the kept seeds.
+        if self.kept.is_none() {
+            self.kept.clone_from(&other.kept);
         }
         for note in &other.notes {
             if !self.notes.contains(note) {
@@ -438,7 +452,11 @@ impl fmt::Display for SimulationReport {
             )?;
             write!(f, "{}", self.leaks)?;
         }
-        write_failures(f, self)
+        write_failures(f, self)?;
+        match &self.kept {
+            Some(kept) => super::failure_file::write_kept(f, kept),
+            None => Ok(()),
+        }
     }
 }
 

@@ -121,6 +121,24 @@ impl SimulationBuilder {
         self
     }
 
+    /// Keeps every failure of the campaign in the failure file at `path`
+    /// (JSON Lines, appended to; see [`KeptFailure`](crate::runner::KeptFailure)),
+    /// and first re-runs the seeds it keeps for this simulation and replay
+    /// command (the most recent [`KEPT_SEEDS_MAX`](crate::runner::KEPT_SEEDS_MAX)),
+    /// reporting them apart, in [`SimulationReport::kept`](crate::SimulationReport::kept):
+    /// one that fails again fails the campaign. `revision` (a git commit, say)
+    /// is written with each failure. A `--seed` replay, a determinism check and
+    /// every shard but the first neither re-run nor keep. Default: no file.
+    pub fn failure_file(
+        mut self,
+        path: Option<std::path::PathBuf>,
+        revision: Option<String>,
+    ) -> SimulationBuilder {
+        self.options.keeping =
+            path.map(|path| crate::runner::failure_file::Keeping { path, revision });
+        self
+    }
+
     pub(crate) fn verbose_replay(mut self, verbose: bool) -> SimulationBuilder {
         self.options.verbose_replay = verbose;
         self
