@@ -257,3 +257,54 @@ fn junit_has_a_case_for_the_campaign_and_one_per_failure_with_its_replay() {
     assert!(xml.contains(r#"tests="1" failures="0""#), "{xml}");
     assert!(!xml.contains("<failure"), "{xml}");
 }
+
+fn picky_builder() -> SimulationBuilder {
+    SimulationBuilder::new("picky")
+        .process("idle", |ctx| async move {
+            ctx.shutdown().requested().await;
+            Ok(())
+        })
+        .workload(|_| Picky {
+            failing: FAILING,
+            buggy: true,
+        })
+}
+
+#[test]
+fn the_command_line_keeps_failures_of_a_campaign_but_not_of_a_seed_replay() {
+    use tidepool::cli::{FailureFileArg, SimArgs};
+    let file = scratch("cli");
+    let mut args = SimArgs {
+        failure_file: Some(FailureFileArg::Path(file.clone())),
+        seed: Some(2),
+        ..SimArgs::default()
+    };
+    let status = tidepool::cli::run(picky_builder(), &args);
+    assert_eq!(status, std::process::ExitCode::from(1));
+    assert!(!file.exists(), "a --seed replay keeps nothing");
+    args.seed = None;
+    let junit = file.with_file_name("junit.xml");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    args.junit = Some(junit.clone());
+    tidepool::cli::run(picky_builder().seeds([2, 3]), &args);
+    assert_eq!(
+        kept_lines(&file).len(),
+        1,
+        "the campaign's failure on seed 2"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains(r#"name="seed 0x0000000000000002""#), "{xml}");
+}
+
+#[test]
+fn a_junit_file_that_cannot_be_written_exits_3() {
+    use tidepool::cli::{FailureFileArg, SimArgs};
+    let args = SimArgs {
+        failure_file: Some(FailureFileArg::Off),
+        iterations: Some(1),
+        junit: Some(scratch("junit-bad").with_file_name("no/such/dir/junit.xml")),
+        ..SimArgs::default()
+    };
+    let status = tidepool::cli::run(picky_builder(), &args);
+    assert_eq!(status, std::process::ExitCode::from(3));
+}
