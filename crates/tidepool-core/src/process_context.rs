@@ -8,7 +8,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::providers::{Elapsed, JoinHandle, ListenerOf, Providers, StreamOf, TimeProvider};
+use crate::providers::{
+    Elapsed, JoinHandle, ListenerOf, Providers, StreamOf, TimeProvider, UdpSocketOf,
+};
 use crate::time::Instant;
 use crate::{KeyOf, SharedState, Shutdown};
 
@@ -112,6 +114,13 @@ impl<P: Providers> ProcessContext<P> {
         self.providers().now()
     }
 
+    /// This host's wall clock (see
+    /// [`TimeProvider::system_time`](crate::providers::TimeProvider::system_time)):
+    /// skewed per host in a simulation that skews clocks, unlike [`ProcessContext::now`].
+    pub fn system_time(&self) -> std::time::SystemTime {
+        self.providers().system_time()
+    }
+
     /// Waits for `duration` (see [`TimeProvider::sleep`](crate::providers::TimeProvider::sleep)).
     pub fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + use<'_, P> {
         self.providers().sleep(duration)
@@ -156,6 +165,34 @@ impl<P: Providers> ProcessContext<P> {
         addr: SocketAddr,
     ) -> impl Future<Output = io::Result<StreamOf<P>>> + Send + use<'_, P> {
         self.providers().connect(addr)
+    }
+
+    /// Opens a connection to `target`, a `host:port` such as `kv-1:4500` (see
+    /// [`Providers::connect_host`](crate::providers::Providers::connect_host)).
+    pub fn connect_host(
+        &self,
+        target: &str,
+    ) -> impl Future<Output = io::Result<StreamOf<P>>> + Send {
+        self.providers().connect_host(target)
+    }
+
+    /// The addresses of `host` with `port` (see
+    /// [`NetworkProvider::lookup_host`](crate::providers::NetworkProvider::lookup_host)).
+    pub fn lookup_host(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send {
+        self.providers().lookup_host(host, port)
+    }
+
+    /// Binds a UDP socket (see
+    /// [`NetworkProvider::bind_udp`](crate::providers::NetworkProvider::bind_udp)).
+    pub fn bind_udp(
+        &self,
+        addr: SocketAddr,
+    ) -> impl Future<Output = io::Result<UdpSocketOf<P>>> + Send + use<'_, P> {
+        self.providers().bind_udp(addr)
     }
 
     /// The random provider (the world's seeded RNG in a simulation).

@@ -72,6 +72,11 @@ pub trait Providers: Clone + Send + Sync + 'static {
         self.time().now()
     }
 
+    /// This host's wall clock (see [`TimeProvider::system_time`]).
+    fn system_time(&self) -> std::time::SystemTime {
+        self.time().system_time()
+    }
+
     /// Waits for `duration` (see [`TimeProvider::sleep`]).
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
         self.time().sleep(duration)
@@ -104,6 +109,68 @@ pub trait Providers: Clone + Send + Sync + 'static {
     {
         self.network().connect(addr)
     }
+
+    /// Binds a UDP socket (see [`NetworkProvider::bind_udp`]).
+    fn bind_udp(
+        &self,
+        addr: SocketAddr,
+    ) -> impl Future<Output = io::Result<UdpSocketOf<Self>>> + Send {
+        self.network().bind_udp(addr)
+    }
+
+    /// The addresses of `host` with `port` (see [`NetworkProvider::lookup_host`]).
+    fn lookup_host(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send {
+        self.network().lookup_host(host, port)
+    }
+
+    /// Opens a connection to `target`, a `host:port` such as `kv-1:4500`: the
+    /// host is looked up ([`NetworkProvider::lookup_host`]) and its addresses
+    /// tried in turn; the error is the last attempt's. A `target` without a
+    /// port is an `InvalidInput` error.
+    fn connect_host(
+        &self,
+        target: &str,
+    ) -> impl Future<Output = io::Result<StreamOf<Self>>> + Send {
+        let network = self.network().clone();
+        let split = split_host_port(target);
+        async move {
+            let (host, port) = split?;
+            let mut last = None;
+            for addr in network.lookup_host(&host, port).await? {
+                match network.connect(addr).await {
+                    Ok(stream) => return Ok(stream),
+                    Err(error) => last = Some(error),
+                }
+            }
+            Err(last.unwrap_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("failed to lookup address information: {host} has no address"),
+                )
+            }))
+        }
+    }
+}
+
+/// `host:port` (or `[v6]:port`) as its host and port.
+fn split_host_port(target: &str) -> io::Result<(String, u16)> {
+    let invalid = || {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("invalid address {target:?}: expected HOST:PORT, such as kv-1:4500"),
+        )
+    };
+    let (host, port) = target.rsplit_once(':').ok_or_else(invalid)?;
+    let port = port.parse::<u16>().map_err(|_| invalid())?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err(invalid());
+    }
+    Ok((host.to_string(), port))
 }
 
 /// The stream type of a [`Providers`] bundle: `StreamOf<P>` instead of
@@ -112,6 +179,9 @@ pub type StreamOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpStream
 
 /// The listener type of a [`Providers`] bundle.
 pub type ListenerOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpListener;
+
+/// The UDP socket type of a [`Providers`] bundle.
+pub type UdpSocketOf<P> = <<P as Providers>::Network as NetworkProvider>::UdpSocket;
 
 /// The open-file type of a [`Providers`] bundle.
 pub type FileOf<P> = <<P as Providers>::Storage as StorageProvider>::File;

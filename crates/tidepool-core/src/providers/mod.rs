@@ -19,9 +19,9 @@ mod tokio;
 #[cfg(feature = "tokio")]
 mod tokio_storage;
 
-pub use self::bundle::{FileOf, ListenerOf, Providers, StreamOf};
+pub use self::bundle::{FileOf, ListenerOf, Providers, StreamOf, UdpSocketOf};
 pub use self::join_handle::{JoinError, JoinHandle};
-pub use self::network::{Listener, NetworkProvider};
+pub use self::network::{DatagramSocket, Listener, NetworkProvider};
 pub use self::open_options::OpenOptions;
 pub use self::random::RandomProvider;
 pub use self::storage::{StorageFile, StorageProvider};

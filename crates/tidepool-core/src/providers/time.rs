@@ -10,8 +10,17 @@ use crate::time::Instant;
 /// In a simulation the clock is virtual and jumps from event to event; on
 /// tokio it is the real monotonic clock.
 pub trait TimeProvider: Clone + Send + Sync + 'static {
-    /// The time now.
+    /// The time now, on the monotonic clock: what timers and timeouts use.
     fn now(&self) -> Instant;
+
+    /// This host's wall clock, as `std::time::SystemTime::now()` reads it.
+    ///
+    /// In a simulation each host's wall clock starts at 2026-01-01T00:00:00Z
+    /// plus the simulated time, and may be offset, drift and step (forwards
+    /// or backwards) when the simulation skews clocks
+    /// (`SimulationBuilder::clock_skew`); [`TimeProvider::now`] and timers are
+    /// never skewed. Compare wall-clock times from two hosts only with care.
+    fn system_time(&self) -> std::time::SystemTime;
 
     /// Waits for `duration`.
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;

@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::{
-    Elapsed, JoinHandle, Listener, NetworkProvider, Providers, RandomProvider, TaskProvider,
-    TimeProvider, TokioStorage,
+    DatagramSocket, Elapsed, JoinHandle, Listener, NetworkProvider, Providers, RandomProvider,
+    TaskProvider, TimeProvider, TokioStorage,
 };
 use crate::splitmix::splitmix64;
 use crate::time::Instant;
@@ -108,6 +108,10 @@ impl TimeProvider for TokioTime {
         Instant::from_nanos(u64::try_from(since.as_nanos()).unwrap_or(u64::MAX))
     }
 
+    fn system_time(&self) -> std::time::SystemTime {
+        std::time::SystemTime::now()
+    }
+
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
         tokio::time::sleep(duration)
     }
@@ -156,6 +160,7 @@ impl RandomProvider for TokioRandom {
 impl NetworkProvider for TokioNetwork {
     type TcpStream = tokio::net::TcpStream;
     type TcpListener = tokio::net::TcpListener;
+    type UdpSocket = tokio::net::UdpSocket;
 
     fn bind(
         &self,
@@ -169,6 +174,38 @@ impl NetworkProvider for TokioNetwork {
         addr: SocketAddr,
     ) -> impl Future<Output = io::Result<tokio::net::TcpStream>> + Send {
         tokio::net::TcpStream::connect(addr)
+    }
+
+    fn bind_udp(
+        &self,
+        addr: SocketAddr,
+    ) -> impl Future<Output = io::Result<tokio::net::UdpSocket>> + Send {
+        tokio::net::UdpSocket::bind(addr)
+    }
+
+    async fn lookup_host(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        Ok(tokio::net::lookup_host((host, port)).await?.collect())
+    }
+}
+
+impl DatagramSocket for tokio::net::UdpSocket {
+    fn send_to(
+        &self,
+        buf: &[u8],
+        target: SocketAddr,
+    ) -> impl Future<Output = io::Result<usize>> + Send {
+        tokio::net::UdpSocket::send_to(self, buf, target)
+    }
+
+    fn recv_from(
+        &self,
+        buf: &mut [u8],
+    ) -> impl Future<Output = io::Result<(usize, SocketAddr)>> + Send {
+        tokio::net::UdpSocket::recv_from(self, buf)
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        tokio::net::UdpSocket::local_addr(self)
     }
 }
 

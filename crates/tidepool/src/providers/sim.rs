@@ -9,8 +9,8 @@ use std::time::Duration;
 use std::path::Path;
 
 use super::{
-    JoinHandle, Listener, NetworkProvider, OpenOptions, Providers, RandomProvider, StorageProvider,
-    TaskProvider, TimeProvider,
+    DatagramSocket, JoinHandle, Listener, NetworkProvider, OpenOptions, Providers, RandomProvider,
+    StorageProvider, TaskProvider, TimeProvider,
 };
 use crate::sim::{self, Elapsed, disk, net};
 use crate::time::Instant;
@@ -79,6 +79,10 @@ impl TimeProvider for SimTime {
         sim::now()
     }
 
+    fn system_time(&self) -> std::time::SystemTime {
+        sim::system_time()
+    }
+
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
         sim::sleep(duration)
     }
@@ -123,6 +127,7 @@ impl RandomProvider for SimRandom {
 impl NetworkProvider for SimNetwork {
     type TcpStream = net::TcpStream;
     type TcpListener = net::TcpListener;
+    type UdpSocket = net::UdpSocket;
 
     fn bind(&self, addr: SocketAddr) -> impl Future<Output = io::Result<net::TcpListener>> + Send {
         net::bind(addr)
@@ -130,6 +135,38 @@ impl NetworkProvider for SimNetwork {
 
     fn connect(&self, addr: SocketAddr) -> impl Future<Output = io::Result<net::TcpStream>> + Send {
         net::connect(addr)
+    }
+
+    fn bind_udp(
+        &self,
+        addr: SocketAddr,
+    ) -> impl Future<Output = io::Result<net::UdpSocket>> + Send {
+        net::bind_udp(addr)
+    }
+
+    async fn lookup_host(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        sim::lookup_host(host, port)
+    }
+}
+
+impl DatagramSocket for net::UdpSocket {
+    fn send_to(
+        &self,
+        buf: &[u8],
+        target: SocketAddr,
+    ) -> impl Future<Output = io::Result<usize>> + Send {
+        net::UdpSocket::send_to(self, buf, target)
+    }
+
+    fn recv_from(
+        &self,
+        buf: &mut [u8],
+    ) -> impl Future<Output = io::Result<(usize, SocketAddr)>> + Send {
+        net::UdpSocket::recv_from(self, buf)
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        net::UdpSocket::local_addr(self)
     }
 }
 

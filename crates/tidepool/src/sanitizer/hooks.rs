@@ -15,7 +15,9 @@ mod linux {
 
     use libc::{clockid_t, size_t, ssize_t, time_t, timespec, timeval};
 
-    use super::super::{Answer, LeakKind, intercept, virtual_fill, virtual_now};
+    use super::super::{
+        Answer, LeakKind, intercept, virtual_fill, virtual_now, virtual_wall_nanos,
+    };
 
     /// A libc function, found on first use.
     struct Real {
@@ -55,8 +57,6 @@ mod linux {
     static SYSCALL: Real = Real::new(c"syscall");
     static PTHREAD_CREATE: Real = Real::new(c"pthread_create");
 
-    /// 2026-01-01T00:00:00Z, where a virtual wall clock starts.
-    const VIRTUAL_EPOCH_S: u64 = 1_767_225_600;
     /// Where a virtual monotonic clock starts (it is never zero on a real machine either).
     const VIRTUAL_BOOT_S: u64 = 86_400;
     const NANOS_PER_S: u64 = 1_000_000_000;
@@ -68,14 +68,15 @@ mod linux {
         )
     }
 
+    /// Seconds and nanoseconds of a virtual clock: the calling host's wall
+    /// clock, or the monotonic clock (simulated time plus a boot offset).
     fn virtual_clock(wall: bool) -> (u64, u64) {
-        let now = virtual_now();
-        let base = if wall {
-            VIRTUAL_EPOCH_S
+        let nanos = if wall {
+            virtual_wall_nanos()
         } else {
-            VIRTUAL_BOOT_S
+            virtual_now() + VIRTUAL_BOOT_S * NANOS_PER_S
         };
-        (base + now / NANOS_PER_S, now % NANOS_PER_S)
+        (nanos / NANOS_PER_S, nanos % NANOS_PER_S)
     }
 
     /// # Safety

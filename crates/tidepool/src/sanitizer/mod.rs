@@ -405,6 +405,21 @@ fn virtual_now() -> u64 {
     })
 }
 
+/// The calling host's wall clock, in nanoseconds since the Unix epoch, for
+/// a virtual `SystemTime::now()`: skewed as the host's clock is
+/// ([`crate::sim::clock_skew`]).
+fn virtual_wall_nanos() -> u64 {
+    let now = virtual_now();
+    crate::sim::try_with_world(|world| {
+        world
+            .hosts
+            .get(world.current_host())
+            .clock
+            .reading_nanos(now)
+    })
+    .unwrap_or_else(|| crate::sim::WallClock::default().reading_nanos(now))
+}
+
 /// Fills `buf` from the virtual randomness stream.
 fn virtual_fill(buf: &mut [u8]) {
     STATE.with(|state| {

@@ -17,6 +17,8 @@ pub(crate) enum EventKind {
     HealPair { a: u32, b: u32 },
     /// A clog may have ended: stalled deliveries whose links are open resume.
     Unclog,
+    /// A UDP datagram in flight reaches its target host.
+    Datagram { slot: u32 },
 }
 
 #[derive(Clone, Copy, Debug)]

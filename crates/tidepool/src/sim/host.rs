@@ -28,6 +28,8 @@ pub(crate) struct Host {
     pub(crate) alive: bool,
     /// How many times the host has booted.
     pub(crate) incarnation: u32,
+    /// The host's wall clock ([`super::clock_skew`]).
+    pub(crate) clock: super::clock_skew::WallClock,
 }
 
 pub(crate) struct Hosts {
@@ -42,6 +44,7 @@ impl Hosts {
                 ip: IpAddr::from([10, 0, 0, 1]),
                 alive: true,
                 incarnation: 1,
+                clock: Default::default(),
             }],
         }
     }
@@ -87,6 +90,7 @@ pub fn add_host(name: impl Into<String>, ip: IpAddr) -> HostId {
             ip,
             alive: true,
             incarnation: 1,
+            clock: Default::default(),
         });
         let host = (world.hosts.list.len() - 1) as u32;
         world.record(TraceKind::Boot, host, 1);

@@ -10,7 +10,19 @@
 //! Handles ([`JoinHandle`], [`HostId`], [`TcpStream`]) are small `Send` ids into
 //! the thread's world, so two threads run two worlds without interfering.
 
+/// Stops the run when an invariant of the engine does not hold: always on,
+/// in every build. The check is inlined where the state changes; the panic,
+/// cold and out of line, costs the hot path nothing but a branch.
+macro_rules! invariant {
+    ($holds:expr, $what:literal) => {
+        if !$holds {
+            $crate::sim::invariant_broken($what)
+        }
+    };
+}
+
 mod clock;
+pub mod clock_skew;
 mod context;
 pub mod disk;
 mod events;
@@ -27,6 +39,7 @@ mod waker;
 pub(crate) mod world;
 
 pub use clock::{Interval, Sleep, Timeout, interval, now, sleep, sleep_until, timeout};
+pub use clock_skew::{WallClock, lookup_host, skew_clock, step_clock, system_time, wall_clock};
 pub use context::in_simulation;
 pub use disk::{StorageConfig, StorageConfigError};
 pub use host::{
@@ -42,4 +55,12 @@ pub use tidepool_core::select::{Either, Either3, first_branch, select, select_al
 pub use trace::{TraceEvent, TraceKind, TraceNames};
 
 pub(crate) use context::{try_with_world, with_world};
+
+/// Panics for [`invariant!`]: the simulator's own state is wrong.
+#[cold]
+#[inline(never)]
+#[track_caller]
+pub(crate) fn invariant_broken(what: &'static str) -> ! {
+    panic!("tidepool: an invariant of the simulator does not hold: {what}; this is a tidepool bug")
+}
 pub(crate) use host::log_stamp;

@@ -50,6 +50,9 @@ pub enum TraceKind {
     /// A process or workload drew from the world's RNG through the
     /// providers; `subject` is its host, `detail` the value drawn.
     Draw,
+    /// A UDP datagram reached a bound socket; `subject` is the receiving
+    /// host, `detail` a digest of the datagram's bytes.
+    Datagram,
 }
 
 /// One recorded event of a run.
@@ -147,6 +150,7 @@ impl TraceNames {
             | TraceKind::Fault
             | TraceKind::Disk
             | TraceKind::Draw
+            | TraceKind::Datagram
             | TraceKind::NetRefuse => self.host(subject).map(|host| format!("host {host}")),
             _ => None,
         };

@@ -134,6 +134,11 @@ pub enum NetworkConfigError {
         "accept_backlog is 0; every connection would be refused: give at least 1 (default 1024)"
     )]
     ZeroBacklog,
+    /// No datagram would fit.
+    #[error(
+        "max_datagram_bytes is 0; every UDP send would be refused: give at least 1 (default 65507)"
+    )]
+    ZeroMaxDatagram,
 }
 
 /// What a connection attempt to a host that is down sees.
@@ -199,6 +204,23 @@ pub struct NetworkConfig {
     pub partition_probability: f64,
     /// How long a random partition lasts. Default: uniform 100 ms – 3 s.
     pub partition_duration: Latency,
+    /// Probability that a UDP datagram is lost on its way. Default: 0.01
+    /// ([`NetworkConfig::fault_free`]: 0).
+    #[serde(default)]
+    pub datagram_loss_probability: f64,
+    /// Probability that a UDP datagram arrives twice (each copy with its own
+    /// latency). Default: 0.001 ([`NetworkConfig::fault_free`]: 0).
+    #[serde(default)]
+    pub datagram_duplicate_probability: f64,
+    /// The largest UDP datagram `send_to` accepts; a longer one is refused
+    /// with `InvalidInput`, as the OS refuses one with `EMSGSIZE`. Default:
+    /// 65,507 bytes (IPv4's limit).
+    #[serde(default = "max_datagram_bytes_default")]
+    pub max_datagram_bytes: usize,
+}
+
+fn max_datagram_bytes_default() -> usize {
+    65_507
 }
 
 impl Default for NetworkConfig {
@@ -211,6 +233,8 @@ impl Default for NetworkConfig {
             reset_probability: 0.0001,
             connect_failure_probability: 0.01,
             clog_probability: 0.001,
+            datagram_loss_probability: 0.01,
+            datagram_duplicate_probability: 0.001,
             ..NetworkConfig::fault_free()
         }
     }
@@ -242,6 +266,9 @@ impl NetworkConfig {
                 min: Duration::from_millis(100),
                 max: Duration::from_secs(3),
             },
+            datagram_loss_probability: 0.0,
+            datagram_duplicate_probability: 0.0,
+            max_datagram_bytes: max_datagram_bytes_default(),
         }
     }
 
@@ -283,7 +310,17 @@ impl NetworkConfig {
         } else {
             DeadHostConnect::Hang
         };
+        // Drawn last, so that the draws above (and so the TCP faults of every
+        // seed) stay what they were before UDP existed.
+        let mut rate = |max: f64| {
+            let on = unit() < 0.5;
+            if on { unit() * max } else { 0.0 }
+        };
+        let datagram_loss_probability = rate(0.1);
+        let datagram_duplicate_probability = rate(0.01);
         NetworkConfig {
+            datagram_loss_probability,
+            datagram_duplicate_probability,
             latency,
             dead_host_connect,
             partial_read_probability,
@@ -312,6 +349,11 @@ impl NetworkConfig {
             ),
             ("clog_probability", self.clog_probability),
             ("partition_probability", self.partition_probability),
+            ("datagram_loss_probability", self.datagram_loss_probability),
+            (
+                "datagram_duplicate_probability",
+                self.datagram_duplicate_probability,
+            ),
         ];
         for (name, value) in probabilities {
             if !(0.0..=1.0).contains(&value) {
@@ -327,6 +369,9 @@ impl NetworkConfig {
         if self.accept_backlog == 0 {
             return Err(NetworkConfigError::ZeroBacklog);
         }
+        if self.max_datagram_bytes == 0 {
+            return Err(NetworkConfigError::ZeroMaxDatagram);
+        }
         self.latency.validate("latency")?;
         self.clog_duration.validate("clog_duration")?;
         self.partition_duration.validate("partition_duration")
@@ -341,6 +386,8 @@ impl NetworkConfig {
             connect_failure_probability: 0.0,
             clog_probability: 0.0,
             partition_probability: 0.0,
+            datagram_loss_probability: 0.0,
+            datagram_duplicate_probability: 0.0,
             ..self.clone()
         }
     }

@@ -15,6 +15,7 @@ mod listener;
 pub(crate) mod model;
 mod stream;
 mod transfer;
+mod udp;
 
 pub use config::{DeadHostConnect, Latency, NetworkConfig, NetworkConfigError};
 pub use links::{
@@ -25,8 +26,12 @@ pub(crate) use links::{clog_host, unclog_host};
 pub use listener::{TcpListener, bind, connect};
 pub use model::NetStats;
 pub use stream::TcpStream;
+pub use udp::{RECEIVE_BUFFER_BYTES, UdpSocket, bind_udp};
 
 pub(crate) use model::Net;
+
+/// The fault code of a wall-clock step in the trace.
+pub(crate) const CLOCK_STEP_FAULT: u64 = model::fault_code::CLOCK_STEP;
 
 pub(crate) fn nanos(duration: std::time::Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)

@@ -30,6 +30,13 @@ pub struct NetStats {
     pub clogs: u64,
     /// Partitions made, by faults and by injectors.
     pub partitions: u64,
+    /// UDP datagrams lost: by a fault, a partition or clog on their way, a
+    /// dead target host, or a full receive buffer.
+    #[serde(default)]
+    pub datagrams_lost: u64,
+    /// UDP datagrams duplicated by a fault.
+    #[serde(default)]
+    pub datagrams_duplicated: u64,
 }
 
 /// Fault codes recorded in the trace with [`TraceKind::Fault`].
@@ -39,6 +46,9 @@ pub(crate) mod fault_code {
     pub(crate) const HEAL: u64 = 3;
     pub(crate) const RESET: u64 = 4;
     pub(crate) const CONNECT_FAILURE: u64 = 5;
+    pub(crate) const DATAGRAM_LOST: u64 = 6;
+    pub(crate) const DATAGRAM_DUPLICATED: u64 = 7;
+    pub(crate) const CLOCK_STEP: u64 = 8;
 }
 
 pub(super) struct Marker {
@@ -52,7 +62,7 @@ pub(super) struct Marker {
 /// Bytes flowing from one end of a connection to the other.
 ///
 /// Three counters of bytes since the connection opened, kept by the methods
-/// below and checked by [`Dir::assert_accounting`] after each change:
+/// below and checked (`invariant!`) after each change:
 /// `consumed <= arrived <= written`, and the buffer holds the bytes written
 /// and not consumed. Once the receiving end is gone (closed or killed), what
 /// it had not read is dropped at once, and what arrives later as it arrives:
@@ -89,7 +99,7 @@ impl Dir {
         self.buf.extend(data);
         self.written += data.len() as u64;
         self.written_digest = digest(self.written_digest, data);
-        self.assert_accounting();
+        self.assert_buffer();
     }
 
     /// Bytes written and not yet consumed: what counts against the send buffer.
@@ -107,18 +117,18 @@ impl Dir {
     /// Moves the arrival point up to `upto`, a marker's.
     #[inline]
     pub(super) fn arrive(&mut self, upto: u64, digest: u64) {
-        assert!(upto >= self.arrived, "bytes arrived twice");
+        invariant!(upto >= self.arrived, "bytes arrived twice");
+        invariant!(upto <= self.written, "more bytes arrived than written");
         self.arrived = upto;
         self.arrived_digest = digest;
-        self.assert_accounting();
     }
 
     /// Moves `out.len()` arrived bytes from the front of the buffer into `out`.
     #[inline]
     pub(super) fn consume_into(&mut self, out: &mut tokio::io::ReadBuf<'_>, count: usize) {
-        assert!(
+        invariant!(
             count as u64 <= self.readable(),
-            "read past the bytes arrived"
+            "bytes read before they arrived"
         );
         let (front, back) = self.buf.as_slices();
         let from_front = count.min(front.len());
@@ -126,7 +136,7 @@ impl Dir {
         out.put_slice(&back[..count - from_front]);
         self.buf.drain(..count);
         self.consumed += count as u64;
-        self.assert_accounting();
+        self.assert_buffer();
     }
 
     /// Drops every byte written and not read: the receiving end is gone.
@@ -135,25 +145,19 @@ impl Dir {
         self.receiver_gone = true;
         self.buf = VecDeque::new();
         self.consumed = self.written;
-        self.assert_accounting();
+        self.assert_buffer();
     }
 
-    /// Checks the byte accounting (see [`Dir`]): cheap enough to run after every change.
+    /// Checks that the buffer holds exactly the bytes written and not
+    /// consumed. With the checks of `arrive` and `consume_into`, each change
+    /// of the counters re-checks what it could break (see [`Dir`]).
     #[inline]
-    pub(super) fn assert_accounting(&self) {
-        assert!(
-            self.arrived <= self.written,
-            "more bytes arrived than written"
-        );
-        assert!(
+    fn assert_buffer(&self) {
+        invariant!(
             self.consumed <= self.written,
             "more bytes consumed than written"
         );
-        assert!(
-            self.receiver_gone || self.consumed <= self.arrived,
-            "bytes read before they arrived"
-        );
-        assert!(
+        invariant!(
             self.buf.len() as u64 == self.written - self.consumed,
             "the buffer does not hold the bytes written and not consumed"
         );
@@ -266,6 +270,8 @@ pub(crate) struct Net {
     pub(super) stalled_connects: Vec<u32>,
     pub(super) next_port: BTreeMap<u32, u16>,
     pub(crate) stats: NetStats,
+    /// UDP sockets and datagrams in flight.
+    pub(crate) udp: super::udp::Udp,
 }
 
 const EPHEMERAL_PORT_FIRST: u16 = 40_000;
@@ -287,6 +293,7 @@ impl Net {
             stalled_connects: Vec::new(),
             next_port: BTreeMap::new(),
             stats: NetStats::default(),
+            udp: super::udp::Udp::default(),
         }
     }
 
@@ -344,11 +351,11 @@ impl Net {
         let slot = match self.free_conns.pop() {
             Some(slot) => {
                 let entry = &mut self.conns[slot as usize];
-                assert!(
+                invariant!(
                     !entry.in_use,
                     "a connection slot on the free list is in use"
                 );
-                assert!(
+                invariant!(
                     entry.pending == 0,
                     "a connection slot reused with events pending"
                 );
@@ -391,20 +398,22 @@ impl Net {
     pub(crate) fn holds(&self, conn: u32, generation: u32) -> bool {
         self.conns
             .get(conn as usize)
-            .is_some_and(|entry| entry.generation == generation && !self.is_free(conn))
-    }
-
-    pub(super) fn is_free(&self, conn: u32) -> bool {
-        !self.conns[conn as usize].in_use
+            .is_some_and(|entry| entry.generation == generation && entry.in_use)
     }
 
     /// Frees `conn`'s slot when nothing can reach the connection any more:
     /// both ends closed, no event or stalled delivery of it left.
+    #[inline]
     pub(super) fn release_if_done(&mut self, conn: u32) {
         let entry = &self.conns[conn as usize];
-        if !entry.in_use || entry.pending > 0 || !entry.ends[0].closed || !entry.ends[1].closed {
-            return;
+        if entry.pending == 0 && entry.ends[0].closed && entry.ends[1].closed && entry.in_use {
+            self.release(conn);
         }
+    }
+
+    #[cold]
+    fn release(&mut self, conn: u32) {
+        let entry = &self.conns[conn as usize];
         let (hosts, host_index) = (entry.hosts, entry.host_index);
         for end in 0..2 {
             let (host, index) = (hosts[end], host_index[end]);
@@ -412,7 +421,7 @@ impl Net {
                 continue;
             }
             let list = &mut self.ends_by_host[host as usize];
-            assert!(
+            invariant!(
                 list[index as usize] == (conn, end as u8),
                 "a host's list of connection ends is out of step"
             );
@@ -507,6 +516,7 @@ impl World {
         for (conn, _) in ends {
             self.net.release_if_done(conn);
         }
+        self.udp_kill_host(host);
     }
 
     /// Schedules an event of `conn`, which then stays until the event fires.
@@ -524,10 +534,11 @@ impl World {
             | EventKind::Reset { conn, .. } => conn,
             EventKind::HealPair { a, b } => return self.heal_fault_pair(a, b),
             EventKind::Unclog => return self.release_stalled(),
+            EventKind::Datagram { slot } => return self.on_datagram(slot),
             EventKind::Timer { .. } => unreachable!("timers are fired by the world"),
         };
         let entry = &mut self.net.conns[conn as usize];
-        assert!(
+        invariant!(
             entry.pending > 0,
             "an event of a connection that holds none"
         );
