@@ -7,10 +7,24 @@ use kv::Bugs;
 
 /// Default of [`KvWorkloadConfig::group`].
 pub const SERVER_GROUP_DEFAULT: &str = "server";
+/// Default of [`KvWorkloadConfig::clients`].
+pub const CLIENTS_DEFAULT: usize = 4;
 /// Default of [`KvWorkloadConfig::operations`].
 pub const OPERATIONS_DEFAULT: u64 = 100;
 /// Default of [`KvWorkloadConfig::keys`].
-pub const KEYS_DEFAULT: usize = 8;
+pub const KEYS_DEFAULT: usize = 4;
+/// Default of [`KvWorkloadConfig::hot_keys`].
+pub const HOT_KEYS_DEFAULT: usize = 2;
+/// Default of [`KvWorkloadConfig::hot_percent`].
+pub const HOT_PERCENT_DEFAULT: u64 = 50;
+/// Default of [`KvWorkloadConfig::boundary_percent`].
+pub const BOUNDARY_PERCENT_DEFAULT: u64 = 10;
+/// Default of [`KvWorkloadConfig::over_limit_percent`].
+pub const OVER_LIMIT_PERCENT_DEFAULT: u64 = 2;
+/// Default of [`KvWorkloadConfig::pipeline_percent`].
+pub const PIPELINE_PERCENT_DEFAULT: u64 = 30;
+/// Default of [`KvWorkloadConfig::pipeline_depth_max`].
+pub const PIPELINE_DEPTH_MAX_DEFAULT: usize = 4;
 /// Default of [`KvWorkloadConfig::value_letters_max`].
 pub const VALUE_LETTERS_MAX_DEFAULT: usize = 16;
 /// Default of [`KvWorkloadConfig::pause_max`].
@@ -48,19 +62,44 @@ impl Default for OperationWeights {
 pub struct KvWorkloadConfig {
     /// The process group of the servers. Default: [`SERVER_GROUP_DEFAULT`].
     pub group: String,
-    /// Operations each workload instance performs. Default: [`OPERATIONS_DEFAULT`].
+    /// Concurrent clients in one workload instance, each with its own
+    /// connection to every server, all sharing the keys and one history.
+    /// Default: [`CLIENTS_DEFAULT`].
+    pub clients: usize,
+    /// Operations each client performs. Default: [`OPERATIONS_DEFAULT`].
     pub operations: u64,
-    /// Keys of each instance, so that operations keep hitting the same ones.
-    /// Default: [`KEYS_DEFAULT`].
+    /// Plain keys (`key-0`, `key-1`, ...), besides the boundary keys every
+    /// key space has (see [`KvWorkload`](crate::KvWorkload)). Default:
+    /// [`KEYS_DEFAULT`].
     pub keys: usize,
-    /// Random letters in a value, at most. Default: [`VALUE_LETTERS_MAX_DEFAULT`].
+    /// Keys drawn more often than the others, the first of the key space
+    /// (`k` and `kk`, prefixes of each other). Default: [`HOT_KEYS_DEFAULT`].
+    pub hot_keys: usize,
+    /// The percentage of operations on a hot key. Default: [`HOT_PERCENT_DEFAULT`].
+    pub hot_percent: u64,
+    /// The percentage of SETs whose value is a boundary value (empty, one
+    /// byte, every byte value, and just under and at the protocol's value
+    /// limit). Default: [`BOUNDARY_PERCENT_DEFAULT`].
+    pub boundary_percent: u64,
+    /// The percentage of operations sent past a limit of the protocol (a key
+    /// one byte over it, or a SET of a value one byte over it), which the
+    /// server must refuse, storing nothing. Default: [`OVER_LIMIT_PERCENT_DEFAULT`].
+    pub over_limit_percent: u64,
+    /// The percentage of turns in which a client pipelines several requests
+    /// on its connection before reading the replies. Default:
+    /// [`PIPELINE_PERCENT_DEFAULT`].
+    pub pipeline_percent: u64,
+    /// The most requests a client pipelines at once, at least 2 for any
+    /// pipelining. Default: [`PIPELINE_DEPTH_MAX_DEFAULT`].
+    pub pipeline_depth_max: usize,
+    /// Random letters in an ordinary value, at most. Default: [`VALUE_LETTERS_MAX_DEFAULT`].
     pub value_letters_max: usize,
     /// How often each operation is drawn. Default: [`OperationWeights::default`].
     pub weights: OperationWeights,
-    /// A random pause of up to this long follows every operation.
+    /// A random pause of up to this long follows every turn of a client.
     /// Default: [`PAUSE_MAX_DEFAULT`].
     pub pause_max: Duration,
-    /// How long a request may take, connecting included.
+    /// How long a request (or a pipeline) may take, connecting included.
     /// Default: [`WORKLOAD_REQUEST_TIMEOUT_DEFAULT`].
     pub request_timeout: Duration,
     /// Attempts of each final read in `check` before the server counts as
@@ -71,11 +110,12 @@ pub struct KvWorkloadConfig {
     /// The longest a message takes between a client and a server over a link
     /// that is not blocked: at least the network's longest latency (with any
     /// extra latency injected). With it, a write that got no reply stops
-    /// lurking once a request sent this long after the failure gets a reply:
-    /// that request crossed the same link, so any byte of the lost write has
-    /// reached the server before it (a blocked link releases its stalled
-    /// bytes when it opens), and the server applied it at once, or never.
-    /// `None`: a lost write may land at any later moment. Default: `None`.
+    /// lurking once a request of the same client to the same server, sent
+    /// this long after the failure, gets a reply: that request crossed the
+    /// same link, so any byte of the lost write reached the server before
+    /// it, and the server applied it at once, or never. The history then
+    /// records the lost write as ambiguous, ended by that reply. `None`: a
+    /// lost write may land at any later moment (indeterminate). Default: `None`.
     pub delivery_max: Option<Duration>,
     /// Planted client bugs, given to every [`KvClient`](kv::KvClient). Default: none.
     pub client_bugs: Bugs,
@@ -85,8 +125,15 @@ impl Default for KvWorkloadConfig {
     fn default() -> KvWorkloadConfig {
         KvWorkloadConfig {
             group: SERVER_GROUP_DEFAULT.to_string(),
+            clients: CLIENTS_DEFAULT,
             operations: OPERATIONS_DEFAULT,
             keys: KEYS_DEFAULT,
+            hot_keys: HOT_KEYS_DEFAULT,
+            hot_percent: HOT_PERCENT_DEFAULT,
+            boundary_percent: BOUNDARY_PERCENT_DEFAULT,
+            over_limit_percent: OVER_LIMIT_PERCENT_DEFAULT,
+            pipeline_percent: PIPELINE_PERCENT_DEFAULT,
+            pipeline_depth_max: PIPELINE_DEPTH_MAX_DEFAULT,
             value_letters_max: VALUE_LETTERS_MAX_DEFAULT,
             weights: OperationWeights::default(),
             pause_max: PAUSE_MAX_DEFAULT,
@@ -96,5 +143,31 @@ impl Default for KvWorkloadConfig {
             delivery_max: None,
             client_bugs: Bugs::default(),
         }
+    }
+}
+
+impl KvWorkloadConfig {
+    /// Why the configuration cannot run, if it cannot.
+    pub(crate) fn problem(&self) -> Option<String> {
+        let weights = self.weights;
+        let percents = [
+            ("hot_percent", self.hot_percent),
+            ("boundary_percent", self.boundary_percent),
+            ("over_limit_percent", self.over_limit_percent),
+            ("pipeline_percent", self.pipeline_percent),
+        ];
+        if let Some((name, percent)) = percents.iter().find(|(_, percent)| *percent > 100) {
+            return Some(format!("kv workload: {name} is {percent}, over 100"));
+        }
+        if weights.get + weights.set + weights.delete == 0 {
+            return Some("kv workload: every operation weight is 0".to_string());
+        }
+        if self.clients == 0 {
+            return Some("kv workload: clients is 0".to_string());
+        }
+        if self.pipeline_depth_max == 0 {
+            return Some("kv workload: pipeline_depth_max is 0".to_string());
+        }
+        None
     }
 }

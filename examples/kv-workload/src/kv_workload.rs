@@ -1,33 +1,59 @@
-//! `KvWorkload`: drives KV servers with random operations and checks every
-//! reply against a model of what each server may hold.
+//! `KvWorkload`: concurrent clients drive KV servers over shared keys; every
+//! operation goes into one history, checked for linearizability at the end.
 
-use std::net::SocketAddr;
-use std::time::Duration;
+use std::cell::RefCell;
 
-use bytes::Bytes;
+use futures_util::future::join_all;
+use kv::protocol::Request;
+use tidepool::history::{Checker, Verdict};
 use tidepool::{BoxError, Workload, WorkloadContext};
 
-use kv::{ClientError, KvClient, Reply};
-
 use crate::KvWorkloadConfig;
-use crate::checks::{Server, may_have_applied};
+use crate::client::{Client, Planned, Setting, Shared};
+use crate::key_space::KeySpace;
+use crate::model::{Kind, KvModel, KvOp};
 
-/// The tutorial's workload: random GETs, SETs and DELETEs against every
-/// server of a group, each reply checked with `assert_always!` against a
-/// model of that server, and every key read back from every server in `check`.
+/// The tutorial's workload: concurrent clients send random GETs, SETs and
+/// DELETEs to the servers of a group, over keys they share, and every
+/// operation goes into one [`History`](tidepool::history::History), which
+/// `check` reads back every key into and then checks for linearizability
+/// with [`tidepool::history`], key by key, store by store.
 ///
-/// Each instance owns its keys (`c{client_id}-k{index}`), so instances never
-/// race on a key and each keeps its own models, one per server: sound without
-/// shared state. The model is honest about faults: a request without a reply
-/// (or answered `Unavailable` by a durable server whose disk failed) may have
-/// been applied, now or later, so it widens what a key may hold; a reply from
-/// a new store means the server forgot everything. The same model serves
-/// in-memory servers, whose store is new at every boot, and durable ones,
-/// whose acknowledged writes must survive every death but a wipe.
+/// What it draws, so that no part of the server is out of its reach:
 ///
-/// Coverage, with `assert_sometimes!`: a read of a present key, a read of a
-/// missing key, a delete of a present key, a request failed by a fault, a
-/// request timed out, a reboot and a lost store noticed by a client.
+/// - **Shared, hot keys**: every client draws from one key space, the first
+///   keys often ([`KvWorkloadConfig::hot_percent`]), so clients race on a key
+///   all the time.
+/// - **Boundary keys and values**: the empty key, one-byte keys that prefix
+///   each other, a binary key of every byte value at exactly the protocol's
+///   key limit and one a byte shorter; empty, one-byte, binary values, and
+///   values a byte under and at the value limit. A few requests go a byte
+///   over a limit, and the model says the server must refuse them, storing
+///   nothing.
+/// - **Pipelining**: a turn may send several requests on one connection
+///   before reading the replies ([`kv::KvClient::pipeline`]), matched in order.
+/// - **Draining servers**: clients keep sending while a server shuts down
+///   gracefully, and what it answers then is in the history like the rest.
+///
+/// The history is honest about faults. A request without a reply (timeout,
+/// lost connection) may have taken effect, at any point after it was sent,
+/// or never: it is recorded indeterminate; with
+/// [`KvWorkloadConfig::delivery_max`] a later reply from the same server
+/// bounds it (ambiguous). A reply saying the server could not reach its data
+/// counts as no reply. Reboots are expressed by the partition: each
+/// operation is checked in the store its reply names (an in-memory server's
+/// store is new, and empty, at every boot; a durable one's lasts until its
+/// disk is wiped), one without a reply in every store it may have reached.
+///
+/// Checks, with `assert_always!`: the history is linearizable (on a
+/// violation the failure shows the minimal sub-history that has no
+/// linearization); a reply with data names its store; a server's
+/// incarnation never goes back; a read returns a value a client wrote; the
+/// server refuses no valid request. Coverage, with `assert_sometimes!`:
+/// reads of present and missing keys, a delete of a present key, a timeout, a
+/// fault, a reboot and a lost store noticed, a pipeline answered in full,
+/// two clients in flight on one key, a reply from a draining server, a
+/// request over a limit refused.
 ///
 /// # Examples
 ///
@@ -38,7 +64,7 @@ use crate::checks::{Server, may_have_applied};
 ///
 /// let report = SimulationBuilder::new("kv")
 ///     .processes("server", 2, || KvServer::new(KvConfig::default()))
-///     .workloads(3, |_| KvWorkload::new(KvWorkloadConfig::default()))
+///     .workload(|_| KvWorkload::new(KvWorkloadConfig { clients: 3, ..KvWorkloadConfig::default() }))
 ///     .attrition(Attrition::default())
 ///     .iterations(100)
 ///     .run()
@@ -48,27 +74,20 @@ use crate::checks::{Server, may_have_applied};
 #[derive(Debug)]
 pub struct KvWorkload {
     config: KvWorkloadConfig,
-    keys: Vec<Bytes>,
-    servers: Vec<Server>,
-    /// Operations performed, which makes every value written unique.
-    performed: u64,
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Operation {
-    Get,
-    Set,
-    Delete,
+    setting: Option<Setting>,
+    clients: Vec<Client>,
+    shared: RefCell<Shared>,
 }
 
 impl KvWorkload {
-    /// A workload with `config`; its keys and servers are set up per iteration.
+    /// A workload with `config`; its keys, clients and history are set up
+    /// per iteration.
     pub fn new(config: KvWorkloadConfig) -> KvWorkload {
         KvWorkload {
             config,
-            keys: Vec::new(),
-            servers: Vec::new(),
-            performed: 0,
+            setting: None,
+            clients: Vec::new(),
+            shared: RefCell::default(),
         }
     }
 
@@ -84,228 +103,114 @@ impl Workload for KvWorkload {
     }
 
     async fn setup(&mut self, ctx: &WorkloadContext) -> Result<(), BoxError> {
-        let weights = self.config.weights;
-        if weights.get + weights.set + weights.delete == 0 {
-            return Err("kv workload: every operation weight is 0".into());
+        if let Some(problem) = self.config.problem() {
+            return Err(problem.into());
         }
-        if self.config.keys == 0 {
-            return Err("kv workload: keys is 0".into());
-        }
-        let addresses = ctx.processes(&self.config.group);
-        if addresses.is_empty() {
+        let servers = ctx.processes(&self.config.group).to_vec();
+        if servers.is_empty() {
             let group = &self.config.group;
             return Err(format!("kv workload: no process in group '{group}'").into());
         }
-        let client_id = ctx.client_id();
-        self.keys = (0..self.config.keys)
-            .map(|index| Bytes::from(format!("c{client_id}-k{index}")))
+        let keys = KeySpace::new(self.config.keys, self.config.hot_keys);
+        let setting = Setting {
+            config: self.config.clone(),
+            servers,
+            keys,
+        };
+        self.clients = (0..self.config.clients as u64)
+            .map(|id| Client::new(ctx, &setting, id))
             .collect();
-        self.servers = addresses
-            .iter()
-            .map(|&address| {
-                let client = KvClient::new(ctx.providers(), address)
-                    .with_timeout(self.config.request_timeout)
-                    .with_bugs(self.config.client_bugs);
-                Server::new(address, client, self.config.keys)
-            })
-            .collect();
+        self.setting = Some(setting);
+        self.shared = RefCell::default();
         Ok(())
     }
 
     async fn run(&mut self, ctx: &WorkloadContext) -> Result<(), BoxError> {
-        for _ in 0..self.config.operations {
-            let server = ctx.random_below(self.servers.len() as u64) as usize;
-            let key = ctx.random_below(self.keys.len() as u64) as usize;
-            let operation = self.draw(ctx);
-            self.perform(ctx, server, key, operation).await;
-            let pause_ns = self.config.pause_max.as_nanos() as u64;
-            let pause = Duration::from_nanos(ctx.random_below(pause_ns + 1));
-            ctx.sleep(pause).await;
-        }
+        let setting = self
+            .setting
+            .as_ref()
+            .ok_or("kv workload: run before setup")?;
+        let shared = &self.shared;
+        let clients = std::mem::take(&mut self.clients);
+        let runs = clients.into_iter().map(|mut client| async move {
+            for _ in 0..setting.config.operations {
+                client.turn(ctx, setting, shared).await;
+                let pause_ns = setting.config.pause_max.as_nanos() as u64;
+                ctx.sleep(std::time::Duration::from_nanos(
+                    ctx.random_below(pause_ns + 1),
+                ))
+                .await;
+            }
+            client
+        });
+        self.clients = join_all(runs).await;
         Ok(())
     }
 
     async fn check(&mut self, ctx: &WorkloadContext) -> Result<(), BoxError> {
-        for server in 0..self.servers.len() {
-            for key in 0..self.keys.len() {
-                self.read_back(ctx, server, key).await?;
+        let setting = self
+            .setting
+            .as_ref()
+            .ok_or("kv workload: check before setup")?;
+        // The final reads come from a client of their own.
+        let mut reader = Client::new(ctx, setting, self.clients.len() as u64);
+        for server in 0..setting.servers.len() {
+            for key in 0..setting.keys.keys().len() {
+                read_back(ctx, setting, &self.shared, &mut reader, server, key).await?;
             }
         }
+        let shared = self.shared.borrow();
+        let history = shared.log.history()?;
+        let model = KvModel {
+            servers: &setting.servers,
+            keys: setting.keys.keys(),
+            values: &shared.values,
+        };
+        let verdict = Checker::new().check(&model, &history);
+        tracing::debug!(operations = shared.log.len(), %verdict, "linearizability check");
+        tidepool::assert_always!(
+            verdict.violation().is_none(),
+            "the history is linearizable",
+            verdict = %verdict
+        );
+        tidepool::assert_always!(
+            !matches!(verdict, Verdict::Unknown { .. }),
+            "the linearizability check reaches a verdict",
+            verdict = %verdict
+        );
         Ok(())
     }
 }
 
-impl KvWorkload {
-    fn draw(&self, ctx: &WorkloadContext) -> Operation {
-        let weights = self.config.weights;
-        let total = weights.get + weights.set + weights.delete;
-        let drawn = ctx.random_below(total);
-        if drawn < weights.get {
-            Operation::Get
-        } else if drawn < weights.get + weights.set {
-            Operation::Set
-        } else {
-            Operation::Delete
-        }
-    }
-
-    async fn perform(&mut self, ctx: &WorkloadContext, server: usize, key: usize, op: Operation) {
-        self.performed += 1;
-        let name = self.keys[key].clone();
-        let value = matches!(op, Operation::Set).then(|| self.random_value(ctx));
-        let delivery_max = self.config.delivery_max;
-        let target = &mut self.servers[server];
-        let sent_at = ctx.now();
-        let result = match &value {
-            None if matches!(op, Operation::Get) => target.client.get(name.clone()).await,
-            None => target.client.delete(name.clone()).await,
-            Some(value) => target.client.set(name.clone(), value.clone()).await,
+/// Reads `key` back from `server`, retrying while the server is unreachable
+/// or cannot reach its data; every attempt goes into the history.
+async fn read_back(
+    ctx: &WorkloadContext,
+    setting: &Setting,
+    shared: &RefCell<Shared>,
+    reader: &mut Client,
+    server: usize,
+    key: usize,
+) -> Result<(), BoxError> {
+    let name = setting.keys.key(key).clone();
+    for _ in 0..setting.config.check_attempts_max {
+        let op = KvOp {
+            server,
+            store: 0,
+            key,
+            kind: Kind::Get,
+            over_limit: false,
         };
-        log_operation(
-            ctx.client_id(),
-            target.address,
-            op,
-            &name,
-            value.as_ref(),
-            &result,
-        );
-        let timed_out = matches!(result, Err(ClientError::Timeout { .. }));
-        tidepool::assert_sometimes!(timed_out, "a request times out");
-        let replied = result.is_ok();
-        let lost = may_have_applied(&result);
-        match op {
-            Operation::Get => {
-                if let Some(response) = target.take_reply(result) {
-                    target.check_get(key, &response, false);
-                }
-            }
-            Operation::Set => target.on_set(key, value.clone().unwrap_or_default(), result),
-            Operation::Delete => target.on_delete(key, result),
+        let request = Request::Get { key: name.clone() };
+        let answered = reader
+            .perform(ctx, setting, shared, vec![Planned { op, request }])
+            .await;
+        if answered == 1 && shared.borrow().log.last_answered_with_data() {
+            return Ok(());
         }
-        if lost && !matches!(op, Operation::Get) {
-            target.lurk(key, value, ctx.now());
-        }
-        if replied {
-            target.settle_lurking(sent_at, delivery_max);
-        }
+        ctx.sleep(setting.config.check_retry_delay).await;
     }
-
-    /// Reads `key` back from `server`, retrying while the server is unreachable.
-    async fn read_back(
-        &mut self,
-        ctx: &WorkloadContext,
-        server: usize,
-        key: usize,
-    ) -> Result<(), BoxError> {
-        let name = self.keys[key].clone();
-        let mut last_error = None;
-        for _ in 0..self.config.check_attempts_max {
-            let sent_at = ctx.now();
-            let result = self.servers[server].client.get(name.clone()).await;
-            let address = self.servers[server].address;
-            log_operation(
-                ctx.client_id(),
-                address,
-                Operation::Get,
-                &name,
-                None,
-                &result,
-            );
-            match result {
-                Ok(reply) => {
-                    let target = &mut self.servers[server];
-                    let answer = format!("the server answered {:?}", reply.response);
-                    if let Some(response) = target.take_reply(Ok(reply)) {
-                        target.check_get(key, &response, true);
-                        target.settle_lurking(sent_at, self.config.delivery_max);
-                        return Ok(());
-                    }
-                    // Unavailable: the server cannot reach its data yet.
-                    last_error = Some(answer);
-                }
-                Err(error) => last_error = Some(error.to_string()),
-            }
-            ctx.sleep(self.config.check_retry_delay).await;
-        }
-        let address = self.servers[server].address;
-        let attempts = self.config.check_attempts_max;
-        let why = last_error.unwrap_or_else(|| "no attempt".to_string());
-        Err(format!("kv workload: {address} gave no reply to a final GET {name:?} in {attempts} attempts: {why}").into())
-    }
-
-    /// A value never written before by this instance: its client id, its
-    /// operation count, and random letters (see [`is_written_value`]).
-    fn random_value(&self, ctx: &WorkloadContext) -> Bytes {
-        let letters = ctx.random_below(self.config.value_letters_max as u64 + 1) as usize;
-        let mut value = format!("c{}-{}-", ctx.client_id(), self.performed).into_bytes();
-        value.extend((0..letters).map(|_| b'a' + ctx.random_below(26) as u8));
-        Bytes::from(value)
-    }
-}
-
-/// One operation and its outcome, for `--seed` replays to read as a story.
-fn log_operation(
-    client: usize,
-    server: SocketAddr,
-    op: Operation,
-    key: &Bytes,
-    value: Option<&Bytes>,
-    result: &Result<Reply, ClientError>,
-) {
-    match result {
-        Ok(reply) => tracing::debug!(
-            client,
-            %server,
-            ?op,
-            ?key,
-            ?value,
-            incarnation = reply.incarnation,
-            store_id = reply.store_id,
-            response = ?reply.response,
-            "kv operation"
-        ),
-        Err(error) => tracing::debug!(
-            client,
-            %server,
-            ?op,
-            ?key,
-            ?value,
-            %error,
-            may_have_applied = error.may_have_applied(),
-            "kv operation failed"
-        ),
-    }
-}
-
-/// Whether `value` has the shape of a value some instance wrote:
-/// `c{client id}-{operation count}-{lowercase letters}`. A torn write, or bytes
-/// read from the wrong place, almost never has it.
-pub(super) fn is_written_value(value: &[u8]) -> bool {
-    let Some(rest) = value.strip_prefix(b"c") else {
-        return false;
-    };
-    let mut fields = rest.splitn(3, |&byte| byte == b'-');
-    let (Some(client), Some(count), Some(letters)) = (fields.next(), fields.next(), fields.next())
-    else {
-        return false;
-    };
-    let number = |field: &[u8]| !field.is_empty() && field.iter().all(u8::is_ascii_digit);
-    number(client) && number(count) && letters.iter().all(u8::is_ascii_lowercase)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn written_values_have_their_shape_and_torn_ones_do_not() {
-        assert!(is_written_value(b"c0-17-"));
-        assert!(is_written_value(b"c12-3-abcxyz"));
-        assert!(!is_written_value(b"c12-3-abc\0\0"), "a torn tail of zeros");
-        assert!(!is_written_value(b"c-3-abc"));
-        assert!(!is_written_value(b"c1--abc"));
-        assert!(!is_written_value(b"c1-3"));
-        assert!(!is_written_value(b""));
-        assert!(!is_written_value(b"x1-3-abc"));
-    }
+    let address = setting.servers[server];
+    let attempts = setting.config.check_attempts_max;
+    Err(format!("kv workload: {address} gave no reply with data to a final GET {name:?} in {attempts} attempts").into())
 }

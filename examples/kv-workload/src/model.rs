@@ -1,297 +1,220 @@
-//! `ServerModel`: what one client may expect of its keys on one server, honest
-//! about the requests whose fate it does not know.
+//! `KvModel`: the sequential specification of one store of one server, key
+//! by key, that a history of the workload is checked against.
 
-use std::collections::BTreeSet;
+use std::net::SocketAddr;
 
 use bytes::Bytes;
+use tidepool::history::Model;
 
-/// A key's value as the model sees it: `None` is absent.
-pub(crate) type Value = Option<Bytes>;
+use crate::values::{ValueId, Values};
 
-/// What one client expects of its own keys on one server.
-///
-/// A request that got no reply may have been applied, or may still be
-/// applied later (its bytes can sit in a clogged link while newer requests
-/// go through on a new connection). So each key holds the set of values it
-/// may have `now`, and the set of values `lurking` in such requests, which
-/// may land at any later moment. A reply from a new store means the server
-/// lost everything, except what lurking requests sent since its previous
-/// store last answered may still write. An in-memory server has a new store
-/// at every boot; a durable one only when its disk is lost.
-#[derive(Clone, Debug)]
-pub(crate) struct ServerModel {
-    incarnation: Option<u64>,
-    store_id: Option<u64>,
-    keys: Vec<KeyModel>,
-    /// Writes without a reply since the last reply from this server: the only
-    /// ones that may have reached a store we have not heard from yet.
-    unconfirmed: Vec<(usize, Value)>,
+/// What a client asked: an operation on one key of one store of one server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KvOp {
+    /// The server, by index in the workload's group.
+    pub(crate) server: usize,
+    /// The store the operation may have reached (see [`Partition`]).
+    pub(crate) store: u64,
+    /// The key, by index in the key space.
+    pub(crate) key: usize,
+    pub(crate) kind: Kind,
+    /// Whether the request breaks a limit of the protocol: the server must
+    /// refuse it and change nothing.
+    pub(crate) over_limit: bool,
 }
 
-#[derive(Clone, Debug)]
-struct KeyModel {
-    now: BTreeSet<Value>,
-    lurking: BTreeSet<Value>,
+/// What an operation does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Get,
+    Set(ValueId),
+    Delete,
 }
 
-impl KeyModel {
-    fn absent() -> KeyModel {
-        KeyModel {
-            now: BTreeSet::from([None]),
-            lurking: BTreeSet::new(),
+/// What a client received, as far as the model cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KvOut {
+    Ok,
+    NotFound,
+    Value(ValueId),
+    /// An error reply: the request was refused.
+    Refused,
+}
+
+/// Which operations are checked together: one key of one store of one
+/// server. Servers share nothing; an in-memory server starts a new, empty
+/// store at every boot, so each of its incarnations is a register of its own
+/// that starts absent, and a durable server keeps one store across its
+/// incarnations until its disk is wiped. A reply names its store; an
+/// operation without a reply is checked in every store it may have reached.
+pub(crate) type Partition = (usize, u64, usize);
+
+/// The sequential specification: a key holds a value or nothing; a GET
+/// returns it, a SET replaces it and answers `Ok`, a DELETE removes it and
+/// answers `Ok` when there was one, `NotFound` when not; a request past a
+/// limit is refused and changes nothing.
+#[derive(Debug)]
+pub(crate) struct KvModel<'a> {
+    pub(crate) servers: &'a [SocketAddr],
+    pub(crate) keys: &'a [Bytes],
+    pub(crate) values: &'a Values,
+}
+
+impl Model for KvModel<'_> {
+    type Op = KvOp;
+    type Out = KvOut;
+    type State = Option<ValueId>;
+    type Partition = Partition;
+
+    fn init(&self) -> Option<ValueId> {
+        None
+    }
+
+    fn step(&self, value: &Option<ValueId>, op: &KvOp) -> (Option<ValueId>, KvOut) {
+        if op.over_limit {
+            return (*value, KvOut::Refused);
+        }
+        match op.kind {
+            Kind::Get => (*value, value.map_or(KvOut::NotFound, KvOut::Value)),
+            Kind::Set(new) => (Some(new), KvOut::Ok),
+            Kind::Delete if value.is_some() => (None, KvOut::Ok),
+            Kind::Delete => (None, KvOut::NotFound),
         }
     }
 
-    fn allows(&self, value: &Value) -> bool {
-        self.now.contains(value) || self.lurking.contains(value)
+    fn partition(&self, op: &KvOp) -> Partition {
+        (op.server, op.store, op.key)
     }
-}
 
-/// What a reply tells about the server: its incarnation, and whether it
-/// answered from a new store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Seen {
-    pub(crate) incarnation: Incarnation,
-    /// The reply came from another store than the last one: every key was lost.
-    pub(crate) store_lost: bool,
-}
-
-/// What a reply's incarnation tells about the server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Incarnation {
-    /// The first reply from this server.
-    First,
-    /// The incarnation already known.
-    Same,
-    /// A newer incarnation: the server rebooted since it last answered.
-    Rebooted,
-    /// An older incarnation than one already seen: impossible.
-    Older,
-}
-
-impl ServerModel {
-    /// A server that holds none of the `keys` keys, not yet heard from.
-    pub(crate) fn new(keys: usize) -> ServerModel {
-        ServerModel {
-            incarnation: None,
-            store_id: None,
-            keys: vec![KeyModel::absent(); keys],
-            unconfirmed: Vec::new(),
+    fn describe_op(&self, op: &KvOp) -> String {
+        let key = self.describe_key(op.key);
+        let refused = if op.over_limit { " (over a limit)" } else { "" };
+        match op.kind {
+            Kind::Get => format!("GET {key}{refused}"),
+            Kind::Set(value) => format!("SET {key} {}{refused}", self.values.describe(value)),
+            Kind::Delete => format!("DELETE {key}{refused}"),
         }
     }
 
-    /// Takes in a reply's incarnation and store id (`None` when the reply
-    /// carries no data); from a new store, forgets every key.
-    pub(crate) fn observe(&mut self, incarnation: u64, store_id: Option<u64>) -> Seen {
-        let seen = match self.incarnation {
-            None => Incarnation::First,
-            Some(known) if incarnation == known => Incarnation::Same,
-            Some(known) if incarnation > known => Incarnation::Rebooted,
-            Some(_) => {
-                return Seen {
-                    incarnation: Incarnation::Older,
-                    store_lost: false,
-                };
-            }
+    fn describe_output(&self, output: &KvOut) -> String {
+        match output {
+            KvOut::Ok => "Ok".to_string(),
+            KvOut::NotFound => "NotFound".to_string(),
+            KvOut::Value(value) => self.values.describe(*value),
+            KvOut::Refused => "Error".to_string(),
+        }
+    }
+
+    fn describe_partition(&self, &(server, store, key): &Partition) -> String {
+        let server = self.servers[server];
+        let key = self.describe_key(key);
+        format!("server {server} store {store} key {key}")
+    }
+}
+
+impl KvModel<'_> {
+    fn describe_key(&self, key: usize) -> String {
+        const SHOWN_BYTES: usize = 12;
+        let Some(bytes) = self.keys.get(key) else {
+            return "<a key over the limit>".to_string();
         };
-        let store_lost =
-            matches!((self.store_id, store_id), (Some(known), Some(id)) if id != known);
-        if store_lost {
-            self.forget_all();
-        }
-        self.incarnation = Some(incarnation);
-        if store_id.is_some() {
-            self.store_id = store_id;
-            // A reply from a known store: every write still unconfirmed went
-            // out on a connection to this incarnation or an older one, so to
-            // this store or an older one. From a store not known yet, they
-            // may have reached that store, which may turn out to be new.
-            self.unconfirmed.clear();
-        }
-        Seen {
-            incarnation: seen,
-            store_lost,
-        }
-    }
-
-    fn forget_all(&mut self) {
-        for key in &mut self.keys {
-            *key = KeyModel::absent();
-        }
-        for (index, value) in &self.unconfirmed {
-            let key = &mut self.keys[*index];
-            key.now.insert(value.clone());
-            key.lurking.insert(value.clone());
-        }
-    }
-
-    /// Whether a GET of `key` may answer `got`; the model then holds `got`.
-    pub(crate) fn read(&mut self, key: usize, got: Value) -> bool {
-        let model = &mut self.keys[key];
-        let allowed = model.allows(&got);
-        model.now = BTreeSet::from([got]);
-        allowed
-    }
-
-    /// Whether a DELETE of `key` may answer "present" (`Ok`) or "absent"
-    /// (`NotFound`); the model then holds an absent key.
-    pub(crate) fn delete(&mut self, key: usize, was_present: bool) -> bool {
-        let model = &mut self.keys[key];
-        let allowed = if was_present {
-            model.now.iter().chain(&model.lurking).any(Option::is_some)
+        let shown = bytes[..bytes.len().min(SHOWN_BYTES)].escape_ascii();
+        if bytes.len() > SHOWN_BYTES {
+            format!("\"{shown}...\" ({} bytes)", bytes.len())
         } else {
-            model.allows(&None)
-        };
-        model.now = BTreeSet::from([None]);
-        allowed
-    }
-
-    /// A SET of `key` to `value` was acknowledged.
-    pub(crate) fn set(&mut self, key: usize, value: Bytes) {
-        self.keys[key].now = BTreeSet::from([Some(value)]);
-    }
-
-    /// A write of `value` to `key` (a SET, or `None` for a DELETE) got no
-    /// reply and may have been applied, now or later.
-    pub(crate) fn unknown_write(&mut self, key: usize, value: Value) {
-        let model = &mut self.keys[key];
-        model.now.insert(value.clone());
-        model.lurking.insert(value.clone());
-        self.unconfirmed.push((key, value));
-    }
-
-    /// A write of `value` to `key` that got no reply can no longer land (it
-    /// either landed or never will): `key` may hold it now, but it lurks no
-    /// more, so a later acknowledged write or read rules it out.
-    pub(crate) fn settle(&mut self, key: usize, value: Value) {
-        let model = &mut self.keys[key];
-        if model.lurking.remove(&value) {
-            model.now.insert(value);
+            format!("\"{shown}\"")
         }
-    }
-
-    /// Every value `key` may show, for failure details.
-    pub(crate) fn possible(&self, key: usize) -> Vec<Value> {
-        let model = &self.keys[key];
-        model.now.union(&model.lurking).cloned().collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tidepool::history::{ClientId, History, check};
+    use tidepool::time::Instant;
 
-    fn value(text: &'static str) -> Value {
-        Some(Bytes::from(text))
+    fn op(store: u64, kind: Kind) -> KvOp {
+        KvOp {
+            server: 0,
+            store,
+            key: 0,
+            kind,
+            over_limit: false,
+        }
     }
 
     #[test]
-    fn acknowledged_writes_are_exact() {
-        let mut model = ServerModel::new(2);
-        assert_eq!(model.observe(1, Some(1)).incarnation, Incarnation::First);
-        assert!(model.read(0, None));
-        model.set(0, Bytes::from("a"));
-        assert!(model.read(0, value("a")));
-        assert!(!model.read(0, None), "an acknowledged SET is lost");
-        model.set(0, Bytes::from("a"));
-        assert!(!model.read(0, value("b")), "a value never written");
-        assert!(model.delete(1, false));
-        assert!(!model.delete(1, true), "a DELETE finds a key never written");
-    }
-
-    #[test]
-    fn a_lost_write_may_land_now_or_later() {
-        let mut model = ServerModel::new(1);
-        model.observe(1, Some(1));
-        model.set(0, Bytes::from("old"));
-        model.unknown_write(0, value("lost"));
-        model.observe(1, Some(1));
-        assert!(model.read(0, value("old")), "not applied yet");
-        assert!(model.read(0, value("lost")), "applied late");
-        model.set(0, Bytes::from("new"));
-        assert!(model.read(0, value("lost")), "applied later still");
-        assert!(!model.read(0, value("never written")));
-    }
-
-    #[test]
-    fn a_reboot_forgets_all_but_writes_sent_since_the_last_reply() {
-        let mut model = ServerModel::new(2);
-        model.observe(1, Some(1));
-        model.set(0, Bytes::from("kept?"));
-        model.unknown_write(1, value("before the reply"));
-        model.observe(1, Some(1));
-        model.unknown_write(0, value("after the reply"));
-        let seen = model.observe(2, Some(2));
-        assert_eq!(seen.incarnation, Incarnation::Rebooted);
-        assert!(seen.store_lost);
-        assert!(
-            !model.read(1, value("before the reply")),
-            "died with incarnation 1"
-        );
-        assert!(model.read(0, None));
-        assert!(
-            model.read(0, value("after the reply")),
-            "may have reached incarnation 2"
-        );
-        assert!(!model.read(0, value("kept?")));
-    }
-
-    #[test]
-    fn a_settled_write_may_have_landed_but_lands_no_later() {
-        let mut model = ServerModel::new(1);
-        model.observe(1, Some(1));
-        model.set(0, Bytes::from("old"));
-        model.unknown_write(0, value("lost"));
-        model.set(0, Bytes::from("new"));
-        model.settle(0, value("lost"));
-        assert!(
-            model.read(0, value("lost")),
-            "landed before the settling reply"
-        );
-        model.set(0, Bytes::from("newer"));
-        assert!(!model.read(0, value("lost")), "lands after a newer SET");
-    }
-
-    #[test]
-    fn incarnations_never_go_back() {
-        let mut model = ServerModel::new(1);
-        model.observe(3, Some(3));
-        assert_eq!(model.observe(3, Some(3)).incarnation, Incarnation::Same);
-        assert_eq!(model.observe(2, Some(3)).incarnation, Incarnation::Older);
-    }
-
-    #[test]
-    fn a_reboot_on_the_same_store_keeps_every_key() {
-        // A durable server: its store id outlives its incarnations.
-        let mut model = ServerModel::new(2);
-        model.observe(1, Some(0xd15c));
-        model.set(0, Bytes::from("durable"));
-        model.unknown_write(1, value("maybe"));
-        let seen = model.observe(2, Some(0xd15c));
-        assert_eq!(seen.incarnation, Incarnation::Rebooted);
-        assert!(!seen.store_lost);
+    fn the_model_is_a_register_per_key_that_refuses_what_is_over_a_limit() {
+        let servers = [SocketAddr::from(([10, 0, 0, 1], 1))];
+        let (keys, values) = ([Bytes::from_static(b"k")], Values::default());
+        let model = KvModel {
+            servers: &servers,
+            keys: &keys,
+            values: &values,
+        };
+        let one = ValueId(1);
         assert_eq!(
-            model.possible(0),
-            [value("durable")],
-            "an acknowledged SET survives a reboot"
+            model.step(&None, &op(1, Kind::Get)),
+            (None, KvOut::NotFound)
         );
-        assert!(model.read(1, value("maybe")), "landed before the crash");
+        assert_eq!(
+            model.step(&None, &op(1, Kind::Set(one))),
+            (Some(one), KvOut::Ok)
+        );
+        assert_eq!(
+            model.step(&Some(one), &op(1, Kind::Delete)),
+            (None, KvOut::Ok)
+        );
+        assert_eq!(
+            model.step(&None, &op(1, Kind::Delete)),
+            (None, KvOut::NotFound)
+        );
+        let refused = KvOp {
+            over_limit: true,
+            ..op(1, Kind::Set(ValueId(2)))
+        };
+        assert_eq!(
+            model.step(&Some(one), &refused),
+            (Some(one), KvOut::Refused)
+        );
+        assert_ne!(
+            model.partition(&op(1, Kind::Get)),
+            model.partition(&op(2, Kind::Get))
+        );
     }
 
     #[test]
-    fn a_new_store_forgets_every_key_but_writes_sent_since_its_last_known_reply() {
-        let mut model = ServerModel::new(1);
-        model.observe(1, Some(7));
-        model.set(0, Bytes::from("wiped"));
-        model.unknown_write(0, value("sent to the new store?"));
-        let seen = model.observe(2, None);
-        assert!(!seen.store_lost, "a server that does not know its store");
-        let seen = model.observe(2, Some(8));
-        assert!(seen.store_lost);
-        assert!(!model.read(0, value("wiped")));
-        assert!(
-            model.read(0, value("sent to the new store?")),
-            "unconfirmed until a reply from a known store"
-        );
+    fn a_new_store_starts_empty_and_an_old_store_keeps_its_value() {
+        // An in-memory server: a SET acknowledged by store 1, then the server
+        // reboots as store 2, where the key is absent; a read of store 1's
+        // value from store 2 is a violation, an absent read is not.
+        let servers = [SocketAddr::from(([10, 0, 0, 1], 1))];
+        let (keys, mut values) = ([Bytes::from_static(b"k")], Values::default());
+        let one = values.write(&Bytes::from("1"));
+        let model = KvModel {
+            servers: &servers,
+            keys: &keys,
+            values: &values,
+        };
+        let at = Instant::from_nanos;
+        let mut history = History::new();
+        let set = history
+            .invoke_at(ClientId(0), op(1, Kind::Set(one)), at(0))
+            .unwrap();
+        history.complete_at(set, KvOut::Ok, at(1)).unwrap();
+        let read = history
+            .invoke_at(ClientId(0), op(2, Kind::Get), at(2))
+            .unwrap();
+        history.complete_at(read, KvOut::NotFound, at(3)).unwrap();
+        assert!(check(&model, &history).is_linearizable());
+        let stale = history
+            .invoke_at(ClientId(1), op(2, Kind::Get), at(4))
+            .unwrap();
+        history
+            .complete_at(stale, KvOut::Value(one), at(5))
+            .unwrap();
+        let verdict = check(&model, &history);
+        let violation = verdict.violation().expect("store 2 never held it");
+        assert_eq!(violation.partition, "server 10.0.0.1:1 store 2 key \"k\"");
     }
 }

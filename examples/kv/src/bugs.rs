@@ -65,11 +65,6 @@ pub struct Bugs {
     /// GETs among them first, then the writes, so pipelined replies come back
     /// out of order. Default: off.
     pub pipelined_replies_reordered: bool,
-    /// Server: on a graceful shutdown, empties its map (to free it early)
-    /// before its connections answer the requests they have already read:
-    /// those GETs and DELETEs find nothing, those SETs are acknowledged into a
-    /// map that is thrown away. Default: off.
-    pub drain_answers_from_emptied_store: bool,
     /// Server: a GET of a present key awaits an access-log append, then
     /// writes the value it read back (to refresh the entry): a SET of the key
     /// by another client in between is overwritten. Default: off.
@@ -125,10 +120,6 @@ impl Bugs {
                 "server answers the buffered GETs of a connection before its writes",
             ),
             (
-                "drain_answers_from_emptied_store",
-                "server empties its map on shutdown before answering the requests it has read",
-            ),
-            (
                 "get_rewrites_stale_value",
                 "server's GET writes the value it read back after an await, over a newer SET",
             ),
@@ -155,7 +146,6 @@ impl Bugs {
             "read_memo_weak_key_check" => &mut self.read_memo_weak_key_check,
             "key_limit_off_by_one" => &mut self.key_limit_off_by_one,
             "pipelined_replies_reordered" => &mut self.pipelined_replies_reordered,
-            "drain_answers_from_emptied_store" => &mut self.drain_answers_from_emptied_store,
             "get_rewrites_stale_value" => &mut self.get_rewrites_stale_value,
             _ => return None,
         };

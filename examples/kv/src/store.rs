@@ -87,10 +87,18 @@ impl<P: Providers> Store<P> {
         self.memory.contains(key)
     }
 
-    /// Empties the map, under the planted bug `drain_answers_from_emptied_store`
-    /// (memory mode).
-    pub(crate) fn clear(&self) {
-        self.memory.replace(std::collections::BTreeMap::new());
+    /// Whether writes answered while draining skip the log: the planted
+    /// durable bug `drain_writes_skip_the_log`.
+    pub(crate) fn drain_skips_log(&self) -> bool {
+        self.durable
+            .as_ref()
+            .is_some_and(|durable| durable.bugs().drain_writes_skip_the_log)
+    }
+
+    /// Applies `request` to memory alone, under the planted durable bug
+    /// `drain_writes_skip_the_log`.
+    pub(crate) fn apply_in_memory_only(&self, request: Request) -> Response {
+        self.memory.apply(request)
     }
 
     /// The planted bug `get_rewrites_stale_value` (memory mode).

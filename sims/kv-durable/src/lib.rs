@@ -2,7 +2,7 @@
 //! `cargo xtask sim run kv-durable`.
 //!
 //! Three [`KvServer`]s in durable mode, each on a host whose simulated disk
-//! outlives its process, and eight [`KvWorkload`] clients. During the chaos
+//! outlives its process, and one [`KvWorkload`] with eight concurrent clients. During the chaos
 //! window servers die in all the ways machines do: a graceful reboot, a crash
 //! (unsynced writes kept by the page cache), a power loss (unsynced writes
 //! torn or lost, unsynced renames undone) and a wipe (an empty disk); the
@@ -66,6 +66,7 @@ pub fn simulation(bugs: DurableBugs) -> SimulationBuilder {
         ..KvConfig::default()
     };
     let workload = KvWorkloadConfig {
+        clients: CLIENTS,
         operations: OPERATIONS,
         value_letters_max: VALUE_LETTERS_MAX,
         // A write held up by a slow disk lands whenever the disk is done:
@@ -75,7 +76,7 @@ pub fn simulation(bugs: DurableBugs) -> SimulationBuilder {
     };
     SimulationBuilder::new("kv-durable")
         .processes("server", SERVERS, move || KvServer::new(server.clone()))
-        .workloads(CLIENTS, move |_| KvWorkload::new(workload.clone()))
+        .workload(move |_| KvWorkload::new(workload.clone()))
         .network(sim_kv::network())
         .storage(storage())
         .chaos_duration(CHAOS_DURATION)

@@ -26,6 +26,13 @@ fn the_correct_server_passes_a_chaos_campaign() {
         report.faults
     );
     assert_eq!(report.coverage_gaps(), 0, "{report}");
+    // The assertion table shows the linearizability check, passed every seed.
+    let table = report.to_string();
+    let check = table
+        .lines()
+        .find(|line| line.contains("the history is linearizable"))
+        .unwrap_or_else(|| panic!("no linearizability check in the table:\n{table}"));
+    assert!(check.starts_with("PASS"), "{check}");
 }
 
 #[test]
@@ -39,8 +46,11 @@ fn a_planted_bug_fails_and_its_replay_reproduces_the_failure() {
     assert!(report.failed > 0, "{report}");
     let failure = &report.failures[0];
     assert_eq!(failure.kind, FailureKind::Assertion);
+    // The failure shows the check and the operations no order explains.
     assert!(
-        failure.reason.contains("matches the model"),
+        failure.reason.contains(": the history is linearizable (")
+            && failure.reason.contains("has no linearization")
+            && failure.reason.contains("client "),
         "{}",
         failure.reason
     );
@@ -95,6 +105,8 @@ fn the_binary_prints_json_and_replays_with_the_bug_flag() {
     ]);
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let reason = report["failures"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("has no linearization"), "{reason}");
     let replay = report["failures"][0]["replay"].as_str().unwrap();
     assert!(
         replay.starts_with("cargo xtask sim run kv --bug ack_set_without_store --seed 0x"),

@@ -39,6 +39,12 @@ pub struct DurableBugs {
     /// the torn one: the last acknowledged write before a restart is lost.
     /// Default: off.
     pub recovery_drops_last_record: bool,
+    /// On a graceful shutdown, the SETs and DELETEs a connection has already
+    /// read are applied in memory and acknowledged without going through the
+    /// log ("the process is exiting anyway"): the next incarnation has lost
+    /// them. Only requests pipelined into a draining server reach it.
+    /// Default: off.
+    pub drain_writes_skip_the_log: bool,
 }
 
 impl DurableBugs {
@@ -65,6 +71,10 @@ impl DurableBugs {
                 "recovery_drops_last_record",
                 "recovery leaves out the last complete record of the log",
             ),
+            (
+                "drain_writes_skip_the_log",
+                "writes answered while draining are applied in memory only, never logged",
+            ),
         ]
     }
 
@@ -82,6 +92,7 @@ impl DurableBugs {
             "snapshot_rename_without_dir_sync" => &mut self.snapshot_rename_without_dir_sync,
             "fsync_error_ignored" => &mut self.fsync_error_ignored,
             "recovery_drops_last_record" => &mut self.recovery_drops_last_record,
+            "drain_writes_skip_the_log" => &mut self.drain_writes_skip_the_log,
             _ => return None,
         };
         Some(flag)

@@ -88,6 +88,11 @@ impl<P: Providers> DurableStore<P> {
         store
     }
 
+    /// The planted bugs the store was made with.
+    pub(crate) fn bugs(&self) -> super::DurableBugs {
+        self.shared.config.bugs
+    }
+
     /// The id of the store, or [`STORE_ID_UNKNOWN`] before it was read.
     pub(crate) fn store_id(&self) -> u64 {
         self.shared.store_id.load(Ordering::Acquire)
