@@ -30,9 +30,10 @@ pub mod providers;
 pub mod runner;
 pub mod sanitizer;
 pub mod sim;
+pub mod timeline;
 
 pub use runner::{
-    Attrition, BoxError, ConfigError, FaultHandle, PROCESS_PORT, Process, ProcessContext, Restart,
+    Attrition, BoxError, ClockSkew, ConfigError, FaultHandle, PROCESS_PORT, Process, ProcessContext, Restart,
     SharedState, Shutdown, SimulationBuilder, SimulationReport, StateKey, StateView, Workload,
     WorkloadContext,
 };

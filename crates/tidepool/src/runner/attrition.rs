@@ -112,6 +112,13 @@ pub struct FaultCounts {
     pub disk_slow: u64,
     /// Restarts processes asked for by returning [`Restart`](crate::Restart).
     pub restarts: u64,
+    /// UDP datagrams lost (by the network's faults, partitions, clogs, dead
+    /// targets, full receive buffers).
+    pub datagrams_lost: u64,
+    /// UDP datagrams duplicated by the network's faults.
+    pub datagrams_duplicated: u64,
+    /// Wall clocks stepped by clock skew ([`ClockSkew`](crate::ClockSkew)).
+    pub clock_steps: u64,
 }
 
 impl FaultCounts {
@@ -136,6 +143,9 @@ impl FaultCounts {
         self.corruptions += other.corruptions;
         self.disk_slow += other.disk_slow;
         self.restarts += other.restarts;
+        self.datagrams_lost += other.datagrams_lost;
+        self.datagrams_duplicated += other.datagrams_duplicated;
+        self.clock_steps += other.clock_steps;
     }
 
     /// Adds the disks' own fault counts of a run.
@@ -158,6 +168,8 @@ impl FaultCounts {
         self.connect_failures += net.connect_failures;
         self.partial_reads += net.partial_reads;
         self.partial_writes += net.partial_writes;
+        self.datagrams_lost += net.datagrams_lost;
+        self.datagrams_duplicated += net.datagrams_duplicated;
     }
 
     /// Every fault, summed.
@@ -181,5 +193,8 @@ impl FaultCounts {
             + self.corruptions
             + self.disk_slow
             + self.restarts
+            + self.datagrams_lost
+            + self.datagrams_duplicated
+            + self.clock_steps
     }
 }

@@ -5,6 +5,7 @@ use std::ops::{Range, RangeInclusive};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::clock_skew::ClockSkew;
 use crate::sanitizer::SanitizerMode;
 
 mod campaign_settings;
@@ -134,6 +135,7 @@ pub(crate) struct Plan {
     pub(crate) replay_command: String,
     pub(crate) sanitizer: SanitizerMode,
     pub(crate) budget: SeedBudget,
+    pub(crate) clock_skew: Option<ClockSkew>,
 }
 
 /// Campaign settings outside the iteration itself.
@@ -206,6 +208,7 @@ pub struct SimulationBuilder {
     grace_period: Duration,
     replay_command: Option<String>,
     sanitizer: SanitizerMode,
+    clock_skew: Option<ClockSkew>,
     options: CampaignOptions,
     zero_workloads: bool,
 }
@@ -233,6 +236,7 @@ impl SimulationBuilder {
             grace_period: GRACE_PERIOD_DEFAULT,
             replay_command: None,
             sanitizer: SanitizerMode::default(),
+            clock_skew: None,
             options: CampaignOptions {
                 seeds: SeedSource::Derived {
                     base: None,
@@ -440,6 +444,34 @@ impl SimulationBuilder {
     ///
     /// [`ConfigError`] when the configuration is invalid; nothing has run then.
     pub fn run(self) -> Result<SimulationReport, ConfigError> {
+        let (plan, options) = self.into_plan()?;
+        Ok(campaign::run(plan, options))
+    }
+
+    /// Replays `seed` as `--seed` does (the report of that one iteration),
+    /// then once more with every event, message, fault and log line (at
+    /// `log_filter`, tracing `Targets` syntax) recorded, into a [`Timeline`]
+    /// that writes itself as an HTML page or a Chrome trace.
+    ///
+    /// [`Timeline`]: crate::timeline::Timeline
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when the configuration is invalid; nothing has run then.
+    pub fn run_with_timeline(
+        self,
+        seed: u64,
+        log_filter: &str,
+    ) -> Result<(SimulationReport, crate::timeline::Timeline), ConfigError> {
+        let (plan, options) = self.seeds([seed]).jobs(1).verbose_replay(true).into_plan()?;
+        let report = campaign::run(plan.clone(), options);
+        let timeline = crate::timeline::record(&plan, seed, log_filter);
+        Ok((report, timeline))
+    }
+
+    /// Checks the configuration and splits it into what every iteration
+    /// needs and the campaign's own settings.
+    pub(crate) fn into_plan(self) -> Result<(Arc<Plan>, CampaignOptions), ConfigError> {
         self.validate()?;
         let replay_command = self
             .replay_command
@@ -463,8 +495,9 @@ impl SimulationBuilder {
             grace_period: self.grace_period,
             replay_command,
             sanitizer: self.sanitizer,
+            clock_skew: self.clock_skew,
             budget: self.options.budget,
         };
-        Ok(campaign::run(Arc::new(plan), self.options))
+        Ok((Arc::new(plan), self.options))
     }
 }

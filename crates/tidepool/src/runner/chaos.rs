@@ -312,7 +312,7 @@ fn pick_death(attrition: &Attrition) -> Death {
         .map_or(Death::Crash, |(death, _)| *death)
 }
 
-fn between(bounds: (Duration, Duration)) -> Duration {
+pub(crate) fn between(bounds: (Duration, Duration)) -> Duration {
     let (min, max) = bounds;
     let span = max.saturating_sub(min).as_nanos() as u64;
     min + Duration::from_nanos(if span == 0 {

@@ -219,6 +219,7 @@ fn run_iteration_here(
             || {
                 run_assertions = assertions::take_run_results();
                 faults = run_faults();
+                crate::timeline::hook::note_hosts();
             },
         );
     heartbeat.fetch_add(1, Ordering::Relaxed);
@@ -387,6 +388,9 @@ fn boot_processes(plan: &Plan) -> Processes {
             let ip = subnet_ip(1, ordinal);
             ordinal += 1;
             let host = sim::add_host(format!("{}-{}", group.name, index + 1), ip);
+            if let Some(skew) = &plan.clock_skew {
+                super::clock_skew::skew_at_boot(host, skew);
+            }
             let address = SocketAddr::new(ip, PROCESS_PORT);
             processes
                 .borrow_mut()
@@ -536,6 +540,10 @@ fn start_chaos(plan: &Plan, processes: &Processes) -> HostId {
             "swizzle",
             chaos::swizzle(processes.clone(), every),
         ));
+    }
+    if let Some(skew) = &plan.clock_skew {
+        let steps = super::clock_skew::step_clocks(processes.clone(), skew.clone());
+        drop(sim::spawn_on(chaos, "clock steps", steps));
     }
     for (name, injector) in &plan.injectors {
         let future = injector(FaultHandle::new(processes.clone()));

@@ -7,6 +7,7 @@ mod budget;
 mod builder;
 mod campaign;
 mod chaos;
+mod clock_skew;
 mod config;
 mod failure;
 mod failure_file;
@@ -30,6 +31,7 @@ pub use builder::{
 };
 pub use campaign::{JOBS_PER_CORE_MAX, jobs_max};
 pub use chaos::{FaultHandle, LookupError, ProcessId};
+pub use clock_skew::ClockSkew;
 pub use config::ConfigError;
 pub use failure::{Failure, FailureKind};
 pub use failure_file::{
@@ -41,6 +43,8 @@ pub use report::{FAILURES_KEPT_MAX, MergeError, SimulationReport};
 pub use seeds::ITERATIONS_MAX;
 pub use state::StateView;
 pub(crate) use state::slots as state_slots;
+pub(crate) use builder::Plan;
+pub(crate) use iteration::run_iteration;
 pub use tidepool_core::{
     BoxError, KeyOf, PROCESS_PORT, Process, ProcessContext, Requested, Restart, SharedState,
     Shutdown, StateKey,

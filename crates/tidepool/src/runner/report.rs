@@ -484,6 +484,9 @@ fn write_faults(f: &mut fmt::Formatter<'_>, faults: &FaultCounts) -> fmt::Result
         ("corrupt reads", faults.corruptions),
         ("slow disk calls", faults.disk_slow),
         ("restarts asked for", faults.restarts),
+        ("datagrams lost", faults.datagrams_lost),
+        ("datagrams duplicated", faults.datagrams_duplicated),
+        ("clock steps", faults.clock_steps),
     ];
     let listed: Vec<String> = parts
         .iter()

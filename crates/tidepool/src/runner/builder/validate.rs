@@ -73,6 +73,10 @@ impl SimulationBuilder {
             check_bounds("swizzle interval", (min, max))?;
             check_nonzero("swizzle interval", min)?;
         }
+        if let Some((min, max)) = self.clock_skew.as_ref().and_then(|skew| skew.step_every) {
+            check_bounds("clock skew step interval", (min, max))?;
+            check_nonzero("clock skew step interval", min)?;
+        }
         self.validate_attrition()
     }
 

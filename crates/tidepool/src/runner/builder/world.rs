@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::{NetworkChoice, SimulationBuilder};
 use crate::runner::attrition::Attrition;
 use crate::runner::chaos::{FaultHandle, Injector};
+use crate::runner::ClockSkew;
 use crate::sanitizer::SanitizerMode;
 use crate::sim::{NetworkConfig, StorageConfig};
 
@@ -108,6 +109,20 @@ impl SimulationBuilder {
         self
     }
 
+    /// Skews the process hosts' wall clocks: offsets and drifts from boot,
+    /// steps during the chaos window (see [`ClockSkew`]). Default: off (every
+    /// wall clock reads 2026-01-01T00:00:00Z plus simulated time).
+    pub fn clock_skew(mut self, skew: ClockSkew) -> SimulationBuilder {
+        self.clock_skew = Some(skew);
+        self
+    }
+
+    /// Removes the clock skew: every wall clock exact.
+    pub fn no_clock_skew(mut self) -> SimulationBuilder {
+        self.clock_skew = None;
+        self
+    }
+
     /// Removes the swizzles.
     pub fn no_swizzle(mut self) -> SimulationBuilder {
         self.swizzle = None;
@@ -142,6 +157,7 @@ impl SimulationBuilder {
     pub fn no_chaos(self) -> SimulationBuilder {
         self.no_attrition()
             .no_swizzle()
+            .no_clock_skew()
             .no_fault_injectors()
             .no_network_faults()
             .no_storage_faults()
