@@ -121,32 +121,44 @@ thread_local! {
     };
 }
 
+#[inline]
 fn bytes(size: usize) -> i64 {
-    i64::try_from(size).unwrap_or(i64::MAX)
+    // An allocation's size fits `isize` (a `Layout` guarantees it).
+    size as i64
 }
 
+#[inline]
 fn charge(size: usize) {
     // `try_with`: a thread being torn down still allocates; it is not counted.
     let _ = COUNTER.try_with(|counter| {
-        let live = counter.live.get().saturating_add(bytes(size));
+        let live = counter.live.get().wrapping_add(bytes(size));
         counter.live.set(live);
+        // One comparison on the common path: `limit` and `cap` can only be
+        // passed at a new peak, since arming sets the peak to what the
+        // thread holds, below both.
         if live > counter.peak.get() {
             counter.peak.set(live);
-        }
-        if live > counter.limit.get() {
-            counter.exceeded.set(true);
-            if live > counter.cap.get() {
-                park_for_good(counter);
+            if live > counter.limit.get() {
+                past_limit(counter, live);
             }
         }
     });
 }
 
+#[cold]
+fn past_limit(counter: &Counter, live: i64) {
+    counter.exceeded.set(true);
+    if live > counter.cap.get() {
+        park_for_good(counter);
+    }
+}
+
+#[inline]
 fn refund(size: usize) {
     let _ = COUNTER.try_with(|counter| {
         counter
             .live
-            .set(counter.live.get().saturating_sub(bytes(size)));
+            .set(counter.live.get().wrapping_sub(bytes(size)));
     });
 }
 
@@ -175,7 +187,8 @@ pub fn thread_peak_bytes() -> i64 {
     COUNTER.with(|counter| counter.peak.get())
 }
 
-/// Starts a new peak for [`thread_peak_bytes`] at what the thread holds now.
+/// Starts a new peak for [`thread_peak_bytes`] at what the thread holds now
+/// (arming a seed's budget on the thread does too).
 pub fn reset_thread_peak() {
     COUNTER.with(|counter| counter.peak.set(counter.live.get()));
 }
@@ -248,3 +261,38 @@ impl Drop for BudgetGuard {
 #[cfg(feature = "counting-alloc")]
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc::new();
+
+#[cfg(all(test, feature = "counting-alloc"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thread_past_its_budget_is_flagged_and_disarming_clears_it() {
+        let guard = arm(1 << 20, None);
+        assert!(!guard.exceeded());
+        let small = std::hint::black_box(vec![1u8; 1 << 19]);
+        assert!(!guard.exceeded(), "half the budget is within it");
+        let big = std::hint::black_box(vec![1u8; 1 << 20]);
+        assert!(guard.exceeded(), "1.5 MiB is past a 1 MiB budget");
+        assert!(guard.peak_bytes() >= 3 << 19, "{}", guard.peak_bytes());
+        drop((small, big));
+        assert!(guard.exceeded(), "freeing does not undo having passed it");
+        drop(guard);
+        let again = arm(1 << 20, None);
+        assert!(!again.exceeded(), "a new budget starts clean");
+    }
+
+    #[test]
+    fn frees_and_reallocations_are_counted() {
+        let before = thread_live_bytes();
+        let mut grown = std::hint::black_box(Vec::<u8>::with_capacity(1000));
+        assert_eq!(thread_live_bytes() - before, 1000);
+        grown.reserve_exact(3000);
+        assert_eq!(thread_live_bytes() - before, 3000);
+        grown.shrink_to(10);
+        assert_eq!(thread_live_bytes() - before, 10);
+        drop(grown);
+        assert_eq!(thread_live_bytes(), before);
+        assert!(is_counting());
+    }
+}
