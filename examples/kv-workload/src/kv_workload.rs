@@ -17,7 +17,9 @@ use crate::model::{Kind, KvModel, KvOp};
 /// DELETEs to the servers of a group, over keys they share, and every
 /// operation goes into one [`History`](tidepool::history::History), which
 /// `check` reads back every key into and then checks for linearizability
-/// with [`tidepool::history`], key by key, store by store.
+/// with [`tidepool::history`], key by key, store by store. Add it once
+/// (`.workload`, not `.workloads(n, ..)`: `setup` refuses a second
+/// instance) and set [`KvWorkloadConfig::clients`].
 ///
 /// What it draws, so that no part of the server is out of its reach:
 ///
@@ -105,6 +107,17 @@ impl Workload for KvWorkload {
     async fn setup(&mut self, ctx: &WorkloadContext) -> Result<(), BoxError> {
         if let Some(problem) = self.config.problem() {
             return Err(problem.into());
+        }
+        if ctx.clients() > 1 {
+            // Instances would share the keys but not the history, and each
+            // would see the others' writes as values nobody wrote.
+            let instances = ctx.clients();
+            return Err(format!(
+                "kv workload: {instances} instances; add one with `.workload` and set \
+                 `KvWorkloadConfig::clients` instead, so that every client's operations go \
+                 into one history"
+            )
+            .into());
         }
         let servers = ctx.processes(&self.config.group).to_vec();
         if servers.is_empty() {
