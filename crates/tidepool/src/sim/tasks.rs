@@ -114,7 +114,7 @@ impl Tasks {
                 // cleared and the name empty, so nothing is dropped here but
                 // the `Free` marker, and the slot is not rebuilt and copied.
                 let entry = &mut self.slots[slot as usize];
-                assert!(
+                invariant!(
                     matches!(entry.stage, TaskState::Free),
                     "a task slot on the free list is in use"
                 );
@@ -155,7 +155,7 @@ impl Tasks {
     /// Frees a slot; returns what it held, to be dropped outside the world's borrow.
     pub(crate) fn free(&mut self, slot: u32) -> TaskState {
         let entry = &mut self.slots[slot as usize];
-        assert!(
+        invariant!(
             !matches!(entry.stage, TaskState::Free | TaskState::Live(_)),
             "a task slot freed while free or live"
         );

@@ -157,9 +157,9 @@ impl World {
         self.trace.record(self.now, kind, subject, detail);
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn schedule(&mut self, time: u64, kind: EventKind) {
-        assert!(time >= self.now, "an event scheduled in the past");
+        invariant!(time >= self.now, "an event scheduled in the past");
         self.events.push(time, kind);
     }
 
@@ -228,7 +228,7 @@ impl World {
             if let TaskState::Live(future @ Some(_)) = &mut entry.stage {
                 // Wakers carry the low 16 bits of the generation: a stale one
                 // must never reach a task that now holds the slot.
-                assert!(
+                invariant!(
                     wake_generation == entry.generation as u16,
                     "a task slot's wake state has another generation than the slot"
                 );
@@ -372,7 +372,7 @@ impl World {
             self.events.pop();
             // The queue pops in time order, and nothing is scheduled in the
             // past: the clock never goes back (a broken heap shows here).
-            assert!(event.time >= self.now, "the clock went back");
+            invariant!(event.time >= self.now, "the clock went back");
             self.now = event.time;
             match event.kind {
                 EventKind::Timer { slot, generation } => {
