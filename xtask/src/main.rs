@@ -57,11 +57,13 @@ enum Top {
     /// fail, why, and whether replaying that seed fails the same way; then the
     /// correct server on the same seeds.
     Bugs {
-        /// Seeds tried per bug, at most.
-        #[arg(long, value_name = "N", default_value_t = BUG_SEEDS_DEFAULT)]
+        /// Seeds tried per bug, at most (1 to 2^48).
+        #[arg(long, value_name = "N", default_value_t = BUG_SEEDS_DEFAULT,
+              value_parser = tidepool::cli::parse_iterations)]
         iterations: u64,
-        /// The base seed of every campaign.
-        #[arg(long, value_name = "SEED", default_value = BUG_BASE_SEED_DEFAULT)]
+        /// The base seed of every campaign (decimal or 0x-hex).
+        #[arg(long, value_name = "SEED", default_value = BUG_BASE_SEED_DEFAULT,
+              value_parser = check_seed)]
         base_seed: String,
         /// Only this simulation, as `cargo xtask sim list` names it [default: every one]
         #[arg(long, value_name = "NAME")]
@@ -107,6 +109,12 @@ enum SimCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// A seed as `tidepool::cli::parse_seed` reads it, kept as given (the
+/// simulations are handed the text).
+fn check_seed(text: &str) -> Result<String, String> {
+    tidepool::cli::parse_seed(text).map(|_| text.to_string())
 }
 
 fn main() -> ExitCode {

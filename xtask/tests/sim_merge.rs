@@ -105,3 +105,15 @@ fn bench_list_with_a_name_is_refused() {
         stderr(&output)
     );
 }
+
+#[test]
+fn bugs_refuses_a_bad_count_or_seed_before_building_anything() {
+    for (args, says) in [
+        (["bugs", "--iterations", "0"], "out of range"),
+        (["bugs", "--base-seed", "forty-two"], "invalid seed"),
+    ] {
+        let output = xtask(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(stderr(&output).contains(says), "{}", stderr(&output));
+    }
+}
