@@ -429,44 +429,34 @@ fn run_seed(shared: &Shared, index: u64, seed: u64, heartbeat: &AtomicU64) -> It
     if !shared.check_determinism {
         return run_iteration(&shared.plan, index, seed, shared.record, heartbeat);
     }
-    let mut first = run_iteration(&shared.plan, index, seed, true, heartbeat);
-    // The second run on a thread of its own: state that leaks from one run into
-    // the next through thread-locals would otherwise repeat itself and hide.
-    let links = super::budget::thread_links();
-    let second = std::thread::scope(|scope| {
-        let rerun = std::thread::Builder::new()
-            .name(format!("tidepool-rerun-{seed:#x}"))
-            .spawn_scoped(scope, || {
-                super::budget::link_thread(links);
-                run_iteration(&shared.plan, index, seed, true, heartbeat)
-            });
-        match rerun {
-            Ok(rerun) => rerun
-                .join()
-                .expect("the iteration runner catches every panic"),
-            // Refused a thread, the rerun shares this one: only leaks through
-            // thread-locals go unseen.
-            Err(error) => {
-                tracing::warn!("no thread for the determinism check's second run: {error}");
-                run_iteration(&shared.plan, index, seed, true, heartbeat)
-            }
-        }
-    });
-    // Compared even when the first run failed: a failure that does not
-    // reproduce is the nondeterminism to report, not the failure.
+    // Compared by trace hash alone, unrecorded: a seed whose runs agree (nearly
+    // all) keeps no event. Compared even when the first run failed: a failure
+    // that does not reproduce is the nondeterminism to report, not the failure.
+    let (mut first, second) = run_twice(shared, index, seed, heartbeat, false);
     if first.trace_hash != second.trace_hash {
-        let reason = divergence(
-            (
-                first.events.as_deref().unwrap_or(&[]),
-                first.names.as_ref(),
-                first.failure.as_ref(),
-            ),
-            (
-                second.events.as_deref().unwrap_or(&[]),
-                second.names.as_ref(),
-                second.failure.as_ref(),
-            ),
-        );
+        // Only a seed whose runs part is run twice more, recorded, to say where.
+        let (first_recorded, second_recorded) = run_twice(shared, index, seed, heartbeat, true);
+        let reason = if first_recorded.trace_hash != second_recorded.trace_hash {
+            divergence(
+                (
+                    first_recorded.events.as_deref().unwrap_or(&[]),
+                    first_recorded.names.as_ref(),
+                    first_recorded.failure.as_ref(),
+                ),
+                (
+                    second_recorded.events.as_deref().unwrap_or(&[]),
+                    second_recorded.names.as_ref(),
+                    second_recorded.failure.as_ref(),
+                ),
+            )
+        } else {
+            format!(
+                "the two runs of this seed parted (trace hashes {:#018x} and {:#018x}), but two \
+                 more runs, recorded to find where, agreed: the nondeterminism comes and goes; \
+                 run the replay below again",
+                first.trace_hash, second.trace_hash
+            )
+        };
         first.failure = Some(Failure {
             replayed: None,
             iteration: index,
@@ -484,6 +474,40 @@ fn run_seed(shared: &Shared, index: u64, seed: u64, heartbeat: &AtomicU64) -> It
     first.events = None;
     first.names = None;
     first
+}
+
+/// Runs a seed twice: on this thread, then on a thread of its own, so that
+/// state leaking from one run into the next through thread-locals does not
+/// repeat itself and hide. `record` keeps each run's events.
+fn run_twice(
+    shared: &Shared,
+    index: u64,
+    seed: u64,
+    heartbeat: &AtomicU64,
+    record: bool,
+) -> (IterationResult, IterationResult) {
+    let first = run_iteration(&shared.plan, index, seed, record, heartbeat);
+    let links = super::budget::thread_links();
+    let second = std::thread::scope(|scope| {
+        let rerun = std::thread::Builder::new()
+            .name(format!("tidepool-rerun-{seed:#x}"))
+            .spawn_scoped(scope, || {
+                super::budget::link_thread(links);
+                run_iteration(&shared.plan, index, seed, record, heartbeat)
+            });
+        match rerun {
+            Ok(rerun) => rerun
+                .join()
+                .expect("the iteration runner catches every panic"),
+            // Refused a thread, the rerun shares this one: only leaks through
+            // thread-locals go unseen.
+            Err(error) => {
+                tracing::warn!("no thread for the determinism check's second run: {error}");
+                run_iteration(&shared.plan, index, seed, record, heartbeat)
+            }
+        }
+    });
+    (first, second)
 }
 
 /// Events shown before the first difference.
