@@ -33,9 +33,9 @@ pub mod sim;
 pub mod timeline;
 
 pub use runner::{
-    Attrition, BoxError, ClockSkew, ConfigError, FaultHandle, PROCESS_PORT, Process, ProcessContext, Restart,
-    SharedState, Shutdown, SimulationBuilder, SimulationReport, StateKey, StateView, Workload,
-    WorkloadContext,
+    Attrition, BoxError, ClockSkew, ConfigError, FaultHandle, PROCESS_PORT, Process,
+    ProcessContext, Restart, SharedState, Shutdown, SimulationBuilder, SimulationReport, StateKey,
+    StateView, Workload, WorkloadContext,
 };
 pub use tidepool_core::time;
 // The macros, by their `#[macro_export]` names where a module of the same name

@@ -91,6 +91,14 @@ pub struct SimArgs {
     /// failure, with its replay command
     #[arg(long, value_name = "FILE")]
     pub junit: Option<std::path::PathBuf>,
+    /// With --seed: writes the run's timeline to FILE as one self-contained HTML page (a lane
+    /// per host, messages, faults, log lines on hover, the failure marked; zoom and pan)
+    #[arg(long, value_name = "FILE", requires = "seed")]
+    pub timeline: Option<std::path::PathBuf>,
+    /// With --seed: writes the run's timeline to FILE in the Chrome trace-event format
+    /// (opens in Perfetto or chrome://tracing)
+    #[arg(long, value_name = "FILE", requires = "seed")]
+    pub trace_out: Option<std::path::PathBuf>,
 }
 
 /// A per-seed limit as a flag gives it: a bound, or none at all.

@@ -19,6 +19,7 @@ mod bugs;
 mod keep;
 mod presets;
 mod run;
+mod timeline;
 
 pub use args::{
     MEMORY_PER_SEED_MAX, MEMORY_PER_SEED_MIN, SHARD_INDEX_VARIABLE, SeedLimit, SimArgs,

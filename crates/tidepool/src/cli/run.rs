@@ -45,13 +45,26 @@ pub fn run(builder: SimulationBuilder, args: &SimArgs) -> ExitCode {
         }
     }
     let builder = apply(builder, &args);
-    let report = match builder.run() {
-        Ok(report) => report,
+    let wants_timeline = args.timeline.is_some() || args.trace_out.is_some();
+    let run = match args.seed {
+        Some(seed) if wants_timeline => builder
+            .run_with_timeline(seed, args.log.as_deref().unwrap_or("debug"))
+            .map(|(report, timeline)| (report, Some(timeline))),
+        _ => builder.run().map(|report| (report, None)),
+    };
+    let (report, timeline) = match run {
+        Ok(run) => run,
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(2);
         }
     };
+    if let Some(timeline) = &timeline {
+        if let Err(error) = super::timeline::write(timeline, &args) {
+            eprintln!("error: {error}");
+            return ExitCode::from(EXIT_OUTPUT_ERROR);
+        }
+    }
     let verdict = if report.is_success() {
         ExitCode::SUCCESS
     } else {
@@ -159,7 +172,9 @@ pub fn apply(mut builder: SimulationBuilder, args: &SimArgs) -> SimulationBuilde
 /// The arguments that are the simulation's own (not campaign control), kept in replay commands.
 fn passthrough_args() -> Vec<String> {
     // The per-seed budgets stay: a seed that failed on one fails again under it.
-    const WITH_VALUE: [&str; 9] = [
+    const WITH_VALUE: [&str; 11] = [
+        "--timeline",
+        "--trace-out",
         "--failure-file",
         "--junit",
         "--iterations",

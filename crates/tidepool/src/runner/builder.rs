@@ -463,7 +463,11 @@ impl SimulationBuilder {
         seed: u64,
         log_filter: &str,
     ) -> Result<(SimulationReport, crate::timeline::Timeline), ConfigError> {
-        let (plan, options) = self.seeds([seed]).jobs(1).verbose_replay(true).into_plan()?;
+        let (plan, options) = self
+            .seeds([seed])
+            .jobs(1)
+            .verbose_replay(true)
+            .into_plan()?;
         let report = campaign::run(plan.clone(), options);
         let timeline = crate::timeline::record(&plan, seed, log_filter);
         Ok((report, timeline))

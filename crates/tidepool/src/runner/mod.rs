@@ -25,6 +25,7 @@ mod workload;
 
 pub use attrition::{Attrition, FaultCounts};
 pub use budget::{MEMORY_PER_SEED_DEFAULT, WALL_PER_SEED_DEFAULT};
+pub(crate) use builder::Plan;
 pub use builder::{
     GRACE_PERIOD_DEFAULT, ITERATIONS_DEFAULT, ProcessCount, SETTLE_DEFAULT, SimulationBuilder,
     TIME_BUDGET_DEFAULT, WATCHDOG_DEFAULT, jobs_default,
@@ -37,14 +38,13 @@ pub use failure::{Failure, FailureKind};
 pub use failure_file::{
     FAILURE_FILE_DEFAULT, FAILURE_FILE_FORMAT, KEPT_SEEDS_MAX, KeptFailure, KeptRerun,
 };
+pub(crate) use iteration::run_iteration;
 pub use processes::{Death, RESTART_DELAY};
 pub use replay_check::REPLAY_CHECKS_MAX;
 pub use report::{FAILURES_KEPT_MAX, MergeError, SimulationReport};
 pub use seeds::ITERATIONS_MAX;
 pub use state::StateView;
 pub(crate) use state::slots as state_slots;
-pub(crate) use builder::Plan;
-pub(crate) use iteration::run_iteration;
 pub use tidepool_core::{
     BoxError, KeyOf, PROCESS_PORT, Process, ProcessContext, Requested, Restart, SharedState,
     Shutdown, StateKey,

@@ -59,6 +59,9 @@ impl World {
         let dir = &mut self.net.conns[conn as usize].dirs[end];
         let time = (now + latency).max(dir.last_time);
         let (upto, digest) = (dir.written, dir.written_digest);
+        let serial = self.net.conns[conn as usize].serial;
+        crate::timeline::hook::sent(serial, end, (source, target), now, upto);
+        let dir = &mut self.net.conns[conn as usize].dirs[end];
         match dir.markers.back_mut() {
             // Coalesce into a marker due at the same time: one event serves both.
             Some(last) if last.time == time && !last.fin => {
@@ -199,6 +202,7 @@ impl World {
         }
         let receiver_closed = entry.ends[1 - end].closed;
         let (serial, arrived_digest) = (entry.serial, dir.arrived_digest);
+        crate::timeline::hook::delivered(serial, end, now, dir.arrived);
         self.record(TraceKind::NetDeliver, serial, arrived_digest);
         if receiver_closed && delivered > 0 {
             // Data reached a socket that was closed: TCP answers with a reset.
