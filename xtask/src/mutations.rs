@@ -29,6 +29,8 @@ const SCHEDULE_TESTS: &[&str] = &["-p", "tidepool", "--test", "sim_task_schedule
 const EVENTS_TESTS: &[&str] = &["-p", "tidepool", "--lib", "sim::events"];
 const EDGE_TESTS: &[&str] = &["-p", "tidepool", "--test", "sim_net_transfer_edges"];
 const NET_UNIT_TESTS: &[&str] = &["-p", "tidepool", "--lib", "sim::net"];
+const RUNTIME_TESTS: &[&str] = &["-p", "tidepool", "--test", "sim_runtime"];
+const TIMER_TESTS: &[&str] = &["-p", "tidepool", "--test", "sim_timers_order"];
 const SEED_TESTS: &[&str] = &["-p", "tidepool", "--lib", "sim::seed"];
 const CAMPAIGN_TESTS: &[&str] = &["-p", "tidepool", "--test", "runner_fingerprint"];
 
@@ -113,6 +115,30 @@ pub(crate) const MUTATIONS: &[Mutation] = &[
         replace: "let first = hole * ARITY + 2;\n            let smallest = if",
         tests: EVENTS_TESTS,
         why: "a pop's child arithmetic skips the first child",
+    },
+    Mutation {
+        name: "sift-up-compare",
+        file: EVENTS,
+        find: "if self.heap[parent].key <= entry.key {",
+        replace: "if self.heap[parent].key >= entry.key {",
+        tests: EVENTS_TESTS,
+        why: "a push climbs past smaller parents",
+    },
+    Mutation {
+        name: "sift-up-compare-in-runs",
+        file: EVENTS,
+        find: "if self.heap[parent].key <= entry.key {",
+        replace: "if self.heap[parent].key >= entry.key {",
+        tests: RUNTIME_TESTS,
+        why: "the same, caught in whole runs by the clock's assert (not a hang)",
+    },
+    Mutation {
+        name: "pop-smallest-of-four-in-runs",
+        file: EVENTS,
+        find: "let low = (keys[1].key < keys[0].key) as usize;",
+        replace: "let low = (keys[1].key > keys[0].key) as usize;",
+        tests: TIMER_TESTS,
+        why: "a broken pop, caught in whole runs by the clock's assert (not a hang)",
     },
     Mutation {
         name: "reset-overtakes-data",

@@ -334,17 +334,18 @@ fn a_random_partition_lifts_itself_after_its_duration() {
 
 #[test]
 fn a_kill_drops_the_bytes_its_host_had_not_read() {
-    // The server's host dies with bytes from the client unread. The client
-    // may still write until the reset reaches it (its writes go nowhere);
-    // the connection's byte accounting (asserted on every write) must count
-    // the dropped bytes as gone, as a close does.
+    // The server's host dies with bytes from the client unread, on a
+    // connection still in its listener's backlog (no stream whose drop would
+    // tidy up). The client may still write until the reset reaches it (its
+    // writes go nowhere); the connection's byte accounting (asserted on every
+    // write) must count the dropped bytes as gone, as a close does.
     let run = sim(10, fixed(5)).run(async {
         let server = sim::add_host("server", SERVER.ip());
         drop(sim::spawn_on(server, "holder", async {
-            let listener = net::bind(SERVER).await.unwrap();
-            let (_unread, _) = listener.accept().await.unwrap();
+            let _listener = net::bind(SERVER).await.unwrap();
             std::future::pending::<()>().await;
         }));
+        sim::sleep(Duration::from_millis(1)).await;
         let mut stream = net::connect(SERVER).await.unwrap();
         stream.write_all(&[1u8; 10]).await.unwrap();
         sim::sleep(Duration::from_millis(20)).await;
