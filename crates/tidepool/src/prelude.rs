@@ -7,14 +7,17 @@
 //! latter imported anonymously so they never clash with your own names: to
 //! name one in a bound (`S: StorageProvider`), import it by name as well.
 //! Also here: `Shutdown`, `OpenOptions`, `Elapsed` (a timeout's error), and
-//! the aliases `StreamOf<P>`, `ListenerOf<P>`, `FileOf<P>`.
+//! `ClockSkew`, and the aliases `StreamOf<P>`, `ListenerOf<P>`, `FileOf<P>`,
+//! `UdpSocketOf<P>`.
 
-pub use crate::providers::{Elapsed, FileOf, ListenerOf, OpenOptions, Providers, StreamOf};
 pub use crate::providers::{
-    Listener as _, NetworkProvider as _, RandomProvider as _, StorageFile as _,
-    StorageProvider as _, TaskProvider as _, TimeProvider as _,
+    DatagramSocket as _, Listener as _, NetworkProvider as _, RandomProvider as _,
+    StorageFile as _, StorageProvider as _, TaskProvider as _, TimeProvider as _,
+};
+pub use crate::providers::{
+    Elapsed, FileOf, ListenerOf, OpenOptions, Providers, StreamOf, UdpSocketOf,
 };
 pub use crate::runner::{
-    Attrition, BoxError, Process, ProcessContext, Shutdown, SimulationBuilder, StateKey, Workload,
-    WorkloadContext,
+    Attrition, BoxError, ClockSkew, Process, ProcessContext, Shutdown, SimulationBuilder, StateKey,
+    Workload, WorkloadContext,
 };
