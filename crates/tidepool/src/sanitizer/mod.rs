@@ -117,7 +117,7 @@ impl LeakKind {
     pub fn advice(self) -> &'static str {
         match self {
             LeakKind::Clock | LeakKind::WallClock => {
-                "read time through the providers (ctx.now(), TimeProvider::now)"
+                "read time through the providers (ctx.now() for the monotonic clock, ctx.system_time() for the wall clock)"
             }
             LeakKind::Randomness => {
                 "draw through the providers (ctx.random(), RandomProvider); for maps, use BTreeMap, \
