@@ -191,6 +191,8 @@ impl Client {
         let depth = planned.len();
         let ops: Vec<KvOp> = planned.iter().map(|planned| planned.op).collect();
         let requests: Vec<Request> = planned.into_iter().map(|planned| planned.request).collect();
+        // Cheap clones (the bytes are shared), for the log lines of replays.
+        let sent = requests.clone();
         let PipelineReplies { replies, error } = self.send(server, requests).await;
         tidepool::assert_sometimes!(
             depth > 1 && error.is_none(),
@@ -199,6 +201,7 @@ impl Client {
         let answered = replies.len();
         let mut shared = shared.borrow_mut();
         for (position, reply) in replies.into_iter().enumerate() {
+            log_reply(self.id, address, &sent[position], &reply);
             self.take_reply(
                 ctx,
                 setting,
@@ -207,6 +210,11 @@ impl Client {
                 ops[position],
                 reply,
             );
+        }
+        if let Some(error) = &error {
+            for request in &sent[answered..] {
+                log_failure(self.id, address, request, error);
+            }
         }
         if let Some(error) = &error {
             self.take_failure(
@@ -258,7 +266,6 @@ impl Client {
         reply: Reply,
     ) {
         let address = setting.servers[op.server];
-        log_reply(self.id, address, &op, &reply);
         let store = (reply.store_id != STORE_ID_UNKNOWN).then_some(reply.store_id);
         // A refusal or an unavailable reply may come before the server knows
         // its store; an answer from the data never does.
@@ -299,7 +306,7 @@ impl Client {
                     "a read returns a value a client wrote",
                     server = %address,
                     key = op.key,
-                    got = value
+                    got = %ShownBytes(value)
                 );
                 KvOut::Value(id)
             }
@@ -383,7 +390,6 @@ impl Client {
         tidepool::assert_sometimes!(error.may_have_applied(), "a request failed by a fault");
         for (&index, &op) in indices.iter().zip(ops) {
             let address = setting.servers[op.server];
-            tracing::debug!(client = %self.id, server = %address, ?op, %error, may_have_applied = error.may_have_applied(), "kv operation failed");
             shared.finish(self.id, op);
             if error.may_have_applied() {
                 let booted = latest_incarnation(INCARNATIONS_BOOTED, address);
@@ -451,15 +457,70 @@ fn latest_incarnation(key: &'static str, address: SocketAddr) -> u64 {
         .unwrap_or(0)
 }
 
-/// One operation and its reply, for `--seed` replays to read as a story.
-fn log_reply(client: ClientId, server: SocketAddr, op: &KvOp, reply: &Reply) {
+/// One request and its reply, for `--seed` replays to read as a story.
+fn log_reply(client: ClientId, server: SocketAddr, request: &Request, reply: &Reply) {
     tracing::debug!(
         client = %client,
         %server,
-        ?op,
+        request = %Shown(request),
         incarnation = reply.incarnation,
         store_id = reply.store_id,
-        response = ?reply.response,
+        response = %ShownResponse(&reply.response),
         "kv operation"
     );
+}
+
+/// One request that got no reply, and why.
+fn log_failure(client: ClientId, server: SocketAddr, request: &Request, error: &ClientError) {
+    tracing::debug!(
+        client = %client,
+        %server,
+        request = %Shown(request),
+        %error,
+        may_have_applied = error.may_have_applied(),
+        "kv operation failed"
+    );
+}
+
+/// Bytes shown in a log line, at most: keys and values can be 64 KiB.
+const SHOWN_BYTES: usize = 24;
+
+/// `bytes` escaped and quoted, cut to [`SHOWN_BYTES`] with its length after.
+struct ShownBytes<'a>(&'a [u8]);
+
+impl std::fmt::Display for ShownBytes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = &self.0[..self.0.len().min(SHOWN_BYTES)];
+        write!(f, "\"{}\"", shown.escape_ascii())?;
+        if self.0.len() > SHOWN_BYTES {
+            write!(f, "...({} bytes)", self.0.len())?;
+        }
+        Ok(())
+    }
+}
+
+/// A request as a log line shows it: `SET "k" "c0-3-abc"`.
+struct Shown<'a>(&'a Request);
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let key = ShownBytes(self.0.key());
+        match self.0 {
+            Request::Get { .. } => write!(f, "GET {key}"),
+            Request::Set { value, .. } => write!(f, "SET {key} {}", ShownBytes(value)),
+            Request::Delete { .. } => write!(f, "DELETE {key}"),
+        }
+    }
+}
+
+/// A response as a log line shows it.
+struct ShownResponse<'a>(&'a Response);
+
+impl std::fmt::Display for ShownResponse<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Response::Value(value) => write!(f, "Value({})", ShownBytes(value)),
+            response => write!(f, "{response:?}"),
+        }
+    }
 }

@@ -124,7 +124,7 @@ fn bad_flags_and_unknown_bugs_are_usage_errors() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("no bug named 'nope'"));
     let output = sim_kv(&["--iterations", "0"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("iterations is 0"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("0 iterations is out of range"));
     let output = sim_kv(&["--bug", "list"]);
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("ack_set_without_store"));
