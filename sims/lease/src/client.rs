@@ -127,3 +127,29 @@ impl Workload for LeaseClient {
         Ok(())
     }
 }
+
+/// The id of the liveness check's client, apart from the workload clients'.
+pub const NEWCOMER: u64 = 1_000;
+
+/// One attempt of the liveness property: a newcomer asks for the lease
+/// (1 ms, so that it keeps nobody waiting) and must be granted it.
+///
+/// # Errors
+///
+/// When the server cannot be reached, or answers anything but `GRANTED`
+/// (`HELD` by a client now: the check runs again).
+pub async fn newcomer_is_granted(ctx: WorkloadContext) -> Result<(), BoxError> {
+    let server = ctx.processes(LEASE_GROUP)[0];
+    let mut stream = BufReader::new(ctx.connect(server).await?);
+    stream
+        .get_mut()
+        .write_all(format!("ACQUIRE {NEWCOMER} 1\n").as_bytes())
+        .await?;
+    let mut line = String::new();
+    stream.read_line(&mut line).await?;
+    if line.starts_with("GRANTED ") {
+        Ok(())
+    } else {
+        Err(format!("the server answered {:?}", line.trim_end()).into())
+    }
+}

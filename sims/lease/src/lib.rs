@@ -9,6 +9,8 @@
 //! from its request, on its monotonic clock. `--bug trusts_wall_clock` plants
 //! a client that times its lease by the server's wall-clock expiry, which only
 //! skewed clocks expose (`tests/lease.rs` runs it with exact clocks too).
+//! Liveness: within [`LIVENESS_BOUND`] of the faults healing, a newcomer
+//! (a client outside the three) is granted the lease.
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod bugs;
@@ -32,6 +34,8 @@ pub const CLIENTS: usize = 3;
 pub const ITERATIONS_DEFAULT: u64 = 300;
 /// How long clocks step, from the start of the clients.
 pub const CHAOS_DURATION: Duration = Duration::from_secs(20);
+/// How soon after the faults heal a newcomer must be granted the lease.
+pub const LIVENESS_BOUND: Duration = Duration::from_secs(10);
 
 /// The lease simulation, with `bugs` planted in the clients.
 pub fn simulation(bugs: LeaseBugs) -> SimulationBuilder {
@@ -46,6 +50,11 @@ pub fn simulation(bugs: LeaseBugs) -> SimulationBuilder {
         })
         .clock_skew(ClockSkew::default())
         .chaos_duration(CHAOS_DURATION)
+        .eventually(
+            "a newcomer is granted the lease",
+            LIVENESS_BOUND,
+            client::newcomer_is_granted,
+        )
         .iterations(ITERATIONS_DEFAULT)
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::clock_skew::ClockSkew;
+use super::liveness;
 use crate::sanitizer::SanitizerMode;
 
 mod campaign_settings;
@@ -84,12 +85,14 @@ impl From<Range<usize>> for ProcessCount {
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct GroupPlan {
     pub(crate) name: String,
     pub(crate) count: ProcessCount,
     pub(crate) factory: ProcessFactory,
 }
 
+#[derive(Clone)]
 pub(crate) struct WorkloadPlan {
     pub(crate) count: usize,
     pub(crate) factory: WorkloadFactory,
@@ -116,6 +119,7 @@ pub(crate) enum SeedSource {
 }
 
 /// Everything an iteration needs, shared by the campaign's threads.
+#[derive(Clone)]
 pub(crate) struct Plan {
     pub(crate) name: String,
     pub(crate) groups: Vec<GroupPlan>,
@@ -136,6 +140,9 @@ pub(crate) struct Plan {
     pub(crate) sanitizer: SanitizerMode,
     pub(crate) budget: SeedBudget,
     pub(crate) clock_skew: Option<ClockSkew>,
+    pub(crate) properties: Vec<liveness::Property>,
+    /// What a shrunk run changes of its seed's run (nothing in a campaign).
+    pub(crate) edits: Arc<super::shrink::Edits>,
 }
 
 /// Campaign settings outside the iteration itself.
@@ -152,6 +159,8 @@ pub(crate) struct CampaignOptions {
     pub(crate) strict_coverage: bool,
     pub(crate) budget: SeedBudget,
     pub(crate) keeping: Option<super::failure_file::Keeping>,
+    /// Where a shrunk first failure's replay file goes; `None`: no shrinking.
+    pub(crate) shrink_dir: Option<std::path::PathBuf>,
 }
 
 /// Configures a simulation: its processes, workloads, seeds, invariants and
@@ -209,6 +218,7 @@ pub struct SimulationBuilder {
     replay_command: Option<String>,
     sanitizer: SanitizerMode,
     clock_skew: Option<ClockSkew>,
+    properties: Vec<liveness::Property>,
     options: CampaignOptions,
     zero_workloads: bool,
 }
@@ -237,6 +247,7 @@ impl SimulationBuilder {
             replay_command: None,
             sanitizer: SanitizerMode::default(),
             clock_skew: None,
+            properties: Vec::new(),
             options: CampaignOptions {
                 seeds: SeedSource::Derived {
                     base: None,
@@ -252,6 +263,7 @@ impl SimulationBuilder {
                 strict_coverage: false,
                 budget: SeedBudget::default(),
                 keeping: None,
+                shrink_dir: None,
             },
             zero_workloads: false,
         }
@@ -399,6 +411,60 @@ impl SimulationBuilder {
         self
     }
 
+    /// Declares a liveness property: once the chaos window has ended and
+    /// every fault has healed, `check` runs again and again (every
+    /// [`EVENTUALLY_RETRY`](crate::runner::EVENTUALLY_RETRY), 100 ms) on a host
+    /// of its own, as a final check does, until it returns `Ok` or `within`
+    /// has passed since the faults healed; then the iteration fails with kind
+    /// [`FailureKind::Liveness`](crate::runner::FailureKind::Liveness), naming
+    /// the property and its last error (what was still pending). The workloads'
+    /// `check` phase and the final checks run after every property has
+    /// its verdict. Default: no property.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use tidepool::prelude::*;
+    /// # struct Nothing;
+    /// # impl Workload for Nothing {
+    /// #     async fn run(&mut self, _: &WorkloadContext) -> Result<(), BoxError> { Ok(()) }
+    /// # }
+    /// let report = SimulationBuilder::new("answers")
+    ///     .process("server", |ctx| async move {
+    ///         let listener = ctx.bind("0.0.0.0:4500".parse()?).await?;
+    ///         loop {
+    ///             drop(listener.accept().await?);
+    ///         }
+    ///     })
+    ///     .workload(|_| Nothing)
+    ///     .eventually("the server accepts a connection", Duration::from_secs(5), |ctx| async move {
+    ///         ctx.connect(ctx.processes("server")[0]).await?;
+    ///         Ok(())
+    ///     })
+    ///     .iterations(3)
+    ///     .run()
+    ///     .unwrap();
+    /// assert_eq!(report.failed, 0);
+    /// ```
+    pub fn eventually<F, Fut>(
+        mut self,
+        name: impl Into<String>,
+        within: Duration,
+        check: F,
+    ) -> SimulationBuilder
+    where
+        F: Fn(WorkloadContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), BoxError>> + 'static,
+    {
+        self.properties.push(liveness::Property {
+            name: name.into(),
+            within,
+            check: liveness::erase(check),
+        });
+        self
+    }
+
     /// Limits the assertion table, and so `--strict-coverage`, to the sites
     /// `in_scope` keeps: a site the simulation cannot reach in this variant
     /// (a planted bug's, another simulation's in the same binary) is then no
@@ -473,6 +539,34 @@ impl SimulationBuilder {
         Ok((report, timeline))
     }
 
+    /// Replays the shrunk run of the replay file at `path` exactly (the
+    /// file's seed with its edits), as `--replay FILE` does; when
+    /// `timeline_log` is given, also records its [`Timeline`] as
+    /// [`run_with_timeline`](SimulationBuilder::run_with_timeline) does. A run
+    /// that does not end in the file's failure with the file's trace fails,
+    /// saying what differs.
+    ///
+    /// [`Timeline`]: crate::timeline::Timeline
+    ///
+    /// # Errors
+    ///
+    /// [`ReplayError`](super::shrink::ReplayError) when the configuration is
+    /// invalid, or the file is unreadable, edited, of another format,
+    /// simulation or command; nothing has run then.
+    pub fn run_replay(
+        self,
+        path: &std::path::Path,
+        timeline_log: Option<&str>,
+    ) -> Result<(SimulationReport, Option<crate::timeline::Timeline>), super::shrink::ReplayError>
+    {
+        let (plan, options) = self.into_plan()?;
+        let (plan, options, file) = super::shrink::replay_plan(&plan, &options, path)?;
+        let mut report = campaign::run(plan.clone(), options);
+        super::shrink::check_replay(&file, path, &mut report);
+        let timeline = timeline_log.map(|log| crate::timeline::record(&plan, file.seed(), log));
+        Ok((report, timeline))
+    }
+
     /// Checks the configuration and splits it into what every iteration
     /// needs and the campaign's own settings.
     pub(crate) fn into_plan(self) -> Result<(Arc<Plan>, CampaignOptions), ConfigError> {
@@ -500,6 +594,8 @@ impl SimulationBuilder {
             replay_command,
             sanitizer: self.sanitizer,
             clock_skew: self.clock_skew,
+            properties: self.properties,
+            edits: Arc::default(),
             budget: self.options.budget,
         };
         Ok((Arc::new(plan), self.options))

@@ -35,6 +35,9 @@ pub enum FailureKind {
     /// Simulated code read the real clock, drew OS randomness or started a
     /// thread, and the sanitizer denies it ([`crate::sanitizer`]).
     DeterminismLeak,
+    /// An `eventually` property did not hold within its bound once the
+    /// faults had healed ([`SimulationBuilder::eventually`](crate::SimulationBuilder::eventually)).
+    Liveness,
 }
 
 impl FailureKind {
@@ -54,6 +57,7 @@ impl FailureKind {
             FailureKind::WallBudget => "wall budget",
             FailureKind::Nondeterminism => "nondeterminism",
             FailureKind::DeterminismLeak => "determinism leak",
+            FailureKind::Liveness => "liveness",
         }
     }
 }

@@ -43,6 +43,10 @@ pub(crate) struct IterationResult {
     pub(crate) assertions: RunAssertions,
     /// The sanitizer's calls seen in this iteration, by kind and site.
     pub(crate) leaks: Vec<Leak>,
+    /// The discrete faults applied, numbered as drawn ([`super::shrink`]).
+    pub(crate) applied_faults: Vec<super::shrink::AppliedFault>,
+    /// Workload operations counted; `None` when no workload counts them.
+    pub(crate) operations: Option<u64>,
 }
 
 /// What the driver hands back from inside the world: it finished.
@@ -206,6 +210,7 @@ fn run_iteration_here(
     };
     let mut run_assertions = RunAssertions::default();
     let mut faults = FaultCounts::default();
+    let mut shrink_run = (Vec::new(), None);
     // A request left by an earlier world on this thread is not this one's.
     take_step_check_request();
     let run: SimRun<DriverOutput> = Sim::new(seed)
@@ -220,6 +225,7 @@ fn run_iteration_here(
                 run_assertions = assertions::take_run_results();
                 faults = run_faults();
                 crate::timeline::hook::note_hosts();
+                shrink_run = super::shrink::take_run();
             },
         );
     heartbeat.fetch_add(1, Ordering::Relaxed);
@@ -245,6 +251,8 @@ fn run_iteration_here(
         names: run.names,
         assertions: run_assertions,
         leaks,
+        applied_faults: shrink_run.0,
+        operations: shrink_run.1,
     }
 }
 
@@ -339,12 +347,17 @@ fn check_invariants(plan: &Plan) -> Option<Caught> {
 
 /// The iteration's main task, on the root host.
 async fn drive(plan: Arc<Plan>, seed: u64) -> DriverOutput {
+    super::shrink::install(&plan.edits);
     let processes = boot_processes(&plan);
     let workloads = create_workloads(&plan, &processes, seed);
     tracing::debug!("phase: setup");
     let workloads = run_phase(workloads, Phase::Setup).await;
     tracing::debug!("phase: run, with chaos");
-    let workloads = run_with_chaos(&plan, &processes, workloads).await;
+    let (workloads, watching) = run_with_chaos(&plan, &processes, workloads, seed).await;
+    if !watching.is_empty() {
+        tracing::debug!("phase: liveness");
+        super::liveness::finish(watching).await;
+    }
     tracing::debug!("phase: settle for {:?}", plan.settle);
     sim::sleep(plan.settle).await;
     tracing::debug!("phase: check");
@@ -502,25 +515,48 @@ async fn run_phase(slots: Vec<WorkloadSlot>, phase: Phase) -> Vec<WorkloadSlot> 
 }
 
 /// The run phase, with chaos beside it until the chaos window ends or the workloads finish.
+/// Runs the workloads with the chaos window open; returns them and the
+/// liveness properties, watched from the moment the faults healed.
 async fn run_with_chaos(
     plan: &Plan,
     processes: &Processes,
     slots: Vec<WorkloadSlot>,
-) -> Vec<WorkloadSlot> {
+    seed: u64,
+) -> (Vec<WorkloadSlot>, super::liveness::Watching) {
     let mut runs = sim::spawn("workloads", join_all(spawn_phase(slots, Phase::Run)));
     let chaos = start_chaos(plan, processes);
-    if let Some(window) = plan.chaos_duration {
+    if let Some(window) = super::shrink::chaos_window(&plan.edits, plan.chaos_duration) {
         if let Either::Left(done) = sim::select(&mut runs, sim::sleep(window)).await {
             end_chaos(chaos, processes);
-            return done.unwrap_or_default();
+            let watching = watch_liveness(plan, processes, seed);
+            return (done.unwrap_or_default(), watching);
         }
         // The window closed first: heal, then let the workloads finish.
         end_chaos(chaos, processes);
-        return runs.await.unwrap_or_default();
+        let watching = watch_liveness(plan, processes, seed);
+        return (runs.await.unwrap_or_default(), watching);
     }
     let done = runs.await.unwrap_or_default();
     end_chaos(chaos, processes);
-    done
+    (done, watch_liveness(plan, processes, seed))
+}
+
+/// Starts watching the liveness properties, each on a host of its own
+/// (`eventually N`, on 10.3.0.0/16).
+fn watch_liveness(plan: &Plan, processes: &Processes, seed: u64) -> super::liveness::Watching {
+    if plan.properties.is_empty() {
+        return Vec::new();
+    }
+    let topology = processes.borrow().topology.clone();
+    let count = plan.properties.len();
+    let contexts = (0..count)
+        .map(|index| {
+            let ip = subnet_ip(3, index);
+            let host = sim::add_host(format!("eventually {}", index + 1), ip);
+            (host, workload_context(seed, index, count, ip, topology.clone()))
+        })
+        .collect();
+    super::liveness::start(&plan.properties, contexts)
 }
 
 /// The address of the host that runs the chaos: attrition, swizzles, injectors.
@@ -530,11 +566,12 @@ const CHAOS_IP: [u8; 4] = [10, 0, 0, 2];
 /// ends all of them at once, whatever they spawned.
 fn start_chaos(plan: &Plan, processes: &Processes) -> HostId {
     let chaos = sim::add_host("chaos", IpAddr::from(CHAOS_IP));
-    if let Some(attrition) = &plan.attrition {
+    let edits = &plan.edits;
+    if let Some(attrition) = plan.attrition.as_ref().filter(|_| !edits.attrition_off) {
         let attrition = chaos::attrition(processes.clone(), attrition.clone());
         drop(sim::spawn_on(chaos, "attrition", attrition));
     }
-    if let Some(every) = plan.swizzle {
+    if let Some(every) = plan.swizzle.filter(|_| !edits.swizzle_off) {
         drop(sim::spawn_on(
             chaos,
             "swizzle",
@@ -546,6 +583,9 @@ fn start_chaos(plan: &Plan, processes: &Processes) -> HostId {
         drop(sim::spawn_on(chaos, "clock steps", steps));
     }
     for (name, injector) in &plan.injectors {
+        if edits.injectors_off.contains(name) {
+            continue;
+        }
         let future = injector(FaultHandle::new(processes.clone()));
         drop(sim::spawn_on(chaos, format!("injector {name}"), future));
     }

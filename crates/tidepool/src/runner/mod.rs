@@ -13,6 +13,7 @@ mod failure;
 mod failure_file;
 mod final_check;
 mod iteration;
+mod liveness;
 mod junit;
 mod process;
 mod processes;
@@ -20,6 +21,7 @@ mod progress;
 mod replay_check;
 mod report;
 mod seeds;
+pub mod shrink;
 mod state;
 mod workload;
 
@@ -35,6 +37,7 @@ pub use chaos::{FaultHandle, LookupError, ProcessId};
 pub use clock_skew::ClockSkew;
 pub use config::ConfigError;
 pub use failure::{Failure, FailureKind};
+pub use liveness::EVENTUALLY_RETRY;
 pub use failure_file::{
     FAILURE_FILE_DEFAULT, FAILURE_FILE_FORMAT, KEPT_SEEDS_MAX, KeptFailure, KeptRerun,
 };
