@@ -147,6 +147,10 @@ impl Workload for KvWorkload {
         let clients = std::mem::take(&mut self.clients);
         let runs = clients.into_iter().map(|mut client| async move {
             for _ in 0..setting.config.operations {
+                // A shrunk run may cap the operations (tidepool's --shrink).
+                if !ctx.take_operation() {
+                    break;
+                }
                 client.turn(ctx, setting, shared).await;
                 let pause_ns = setting.config.pause_max.as_nanos() as u64;
                 ctx.sleep(std::time::Duration::from_nanos(

@@ -82,6 +82,10 @@ pub struct SimArgs {
     /// report), virtualize (answered from the simulation), or off [default: deny]
     #[arg(long, value_name = "MODE", value_enum)]
     pub sanitizer: Option<crate::sanitizer::SanitizerMode>,
+    /// Runs the simulation's fixed fault mix on every seed, instead of swarm testing (each
+    /// seed turning whole fault families on or off and drawing their intensities)
+    #[arg(long)]
+    pub no_swarm: bool,
     /// Where the campaign keeps its failures (JSON Lines, appended to), whose seeds the next
     /// campaign of the same simulation and flags runs first; `off` keeps none
     /// [default: .tidepool/failures.jsonl in the workspace]
@@ -91,14 +95,30 @@ pub struct SimArgs {
     /// failure, with its replay command
     #[arg(long, value_name = "FILE")]
     pub junit: Option<std::path::PathBuf>,
-    /// With --seed: writes the run's timeline to FILE as one self-contained HTML page (a lane
+    /// With --seed or --replay: writes the run's timeline to FILE as one self-contained HTML page (a lane
     /// per host, messages, faults, log lines on hover, the failure marked; zoom and pan)
-    #[arg(long, value_name = "FILE", requires = "seed")]
+    #[arg(long, value_name = "FILE")]
     pub timeline: Option<std::path::PathBuf>,
-    /// With --seed: writes the run's timeline to FILE in the Chrome trace-event format
+    /// With --seed or --replay: writes the run's timeline to FILE in the Chrome trace-event format
     /// (opens in Perfetto or chrome://tracing)
-    #[arg(long, value_name = "FILE", requires = "seed")]
+    #[arg(long, value_name = "FILE")]
     pub trace_out: Option<std::path::PathBuf>,
+    /// Shrinks the first failure (of the campaign, or the --seed replayed): the same seed re-run
+    /// with fewer faults, a shorter chaos window, fewer operations while it fails the same way;
+    /// prints what remained and writes a replay file
+    #[arg(long)]
+    pub shrink: bool,
+    /// Where --shrink writes replay files [default: .tidepool/shrunk in the workspace]
+    #[arg(long, value_name = "DIR", requires = "shrink")]
+    pub shrink_dir: Option<std::path::PathBuf>,
+    /// Replays a shrunk run exactly from its replay file (written by --shrink); refused when
+    /// the file is of another simulation or flags, edited, truncated, or of another format
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["seed", "iterations", "base_seed", "shard", "shard_from_env", "jobs", "shrink"]
+    )]
+    pub replay: Option<std::path::PathBuf>,
 }
 
 /// A per-seed limit as a flag gives it: a bound, or none at all.

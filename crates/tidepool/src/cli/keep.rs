@@ -42,6 +42,13 @@ pub fn failure_file_path(given: Option<&FailureFileArg>) -> Option<PathBuf> {
     }
 }
 
+/// Where `--shrink` writes replay files unless given `--shrink-dir`:
+/// `.tidepool/shrunk` in the workspace (as for the failure file).
+pub fn shrink_dir_default() -> PathBuf {
+    let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    workspace_of(&here).join(".tidepool/shrunk")
+}
+
 fn workspace_of(start: &Path) -> PathBuf {
     start
         .ancestors()

@@ -29,6 +29,7 @@ pub use args::{
 pub use bugs::choose_bugs;
 pub use keep::{
     FailureFileArg, REVISION_VARIABLE, failure_file_path, parse_failure_file, revision,
+    shrink_dir_default,
 };
 pub use presets::{AttritionPreset, NetworkPreset, StoragePreset};
 pub use run::{apply, main, run};

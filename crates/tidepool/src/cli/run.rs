@@ -30,7 +30,10 @@ pub fn main(builder: SimulationBuilder) -> ExitCode {
 /// 3: the report could not be written). A reader that closes the output early
 /// (`| head`) changes nothing: the status is the verdict's.
 pub fn run(builder: SimulationBuilder, args: &SimArgs) -> ExitCode {
-    crate::logging::install(args.log.as_deref(), args.seed.is_some());
+    crate::logging::install(
+        args.log.as_deref(),
+        args.seed.is_some() || args.replay.is_some(),
+    );
     let mut args = args.clone();
     if args.shard_from_env {
         match shard_from_env(
@@ -46,11 +49,23 @@ pub fn run(builder: SimulationBuilder, args: &SimArgs) -> ExitCode {
     }
     let builder = apply(builder, &args);
     let wants_timeline = args.timeline.is_some() || args.trace_out.is_some();
-    let run = match args.seed {
-        Some(seed) if wants_timeline => builder
-            .run_with_timeline(seed, args.log.as_deref().unwrap_or("debug"))
-            .map(|(report, timeline)| (report, Some(timeline))),
-        _ => builder.run().map(|report| (report, None)),
+    if wants_timeline && args.seed.is_none() && args.replay.is_none() {
+        eprintln!("error: --timeline and --trace-out need --seed SEED or --replay FILE");
+        return ExitCode::from(2);
+    }
+    let log = args.log.as_deref().unwrap_or("debug");
+    let run = match (args.seed, &args.replay) {
+        (_, Some(path)) => builder
+            .run_replay(path, wants_timeline.then_some(log))
+            .map_err(|error| error.to_string()),
+        (Some(seed), None) if wants_timeline => builder
+            .run_with_timeline(seed, log)
+            .map(|(report, timeline)| (report, Some(timeline)))
+            .map_err(|error| error.to_string()),
+        _ => builder
+            .run()
+            .map(|report| (report, None))
+            .map_err(|error| error.to_string()),
     };
     let (report, timeline) = match run {
         Ok(run) => run,
@@ -143,8 +158,18 @@ pub fn apply(mut builder: SimulationBuilder, args: &SimArgs) -> SimulationBuilde
     if let Some(mode) = args.sanitizer {
         builder = builder.sanitizer(mode);
     }
+    builder = builder.swarm(!args.no_swarm);
+    if args.shrink {
+        let dir = args
+            .shrink_dir
+            .clone()
+            .unwrap_or_else(super::keep::shrink_dir_default);
+        builder = builder.shrink(Some(dir));
+    }
     if let Some(seed) = args.seed {
         builder = builder.seeds([seed]).jobs(1).verbose_replay(true);
+    } else if args.replay.is_some() {
+        builder = builder.verbose_replay(true);
     } else if let Some(path) = super::keep::failure_file_path(args.failure_file.as_ref()) {
         builder = builder.failure_file(Some(path), super::keep::revision());
     }
@@ -172,7 +197,9 @@ pub fn apply(mut builder: SimulationBuilder, args: &SimArgs) -> SimulationBuilde
 /// The arguments that are the simulation's own (not campaign control), kept in replay commands.
 fn passthrough_args() -> Vec<String> {
     // The per-seed budgets stay: a seed that failed on one fails again under it.
-    const WITH_VALUE: [&str; 11] = [
+    const WITH_VALUE: [&str; 13] = [
+        "--replay",
+        "--shrink-dir",
         "--timeline",
         "--trace-out",
         "--failure-file",
@@ -185,7 +212,8 @@ fn passthrough_args() -> Vec<String> {
         "--shard",
         "--shards",
     ];
-    const ALONE: [&str; 4] = [
+    const ALONE: [&str; 5] = [
+        "--shrink",
         "--json",
         "--check-determinism",
         "--strict-coverage",

@@ -79,6 +79,7 @@ pub(crate) fn run(plan: Arc<Plan>, options: CampaignOptions) -> SimulationReport
         }
         report.failures_by_kind.retain(|_, count| *count > 0);
     }
+    super::shrink::after_campaign(&plan, &options, &mut report);
     super::failure_file::keep_new(&plan, &options, &mut report);
     report.wall_time_s = started.elapsed().as_secs_f64();
     report
@@ -645,6 +646,8 @@ fn stuck_failure(shared: &Shared, index: u64, seed: u64, cause: Cause) -> Iterat
         names: None,
         assertions: Default::default(),
         leaks: Vec::new(),
+        applied_faults: Vec::new(),
+        operations: None,
     }
 }
 
@@ -682,6 +685,7 @@ pub(crate) fn empty_report(
         strict_coverage: options.strict_coverage,
         leaks: Default::default(),
         kept: None,
+        shrunk: None,
     }
 }
 

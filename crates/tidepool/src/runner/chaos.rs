@@ -147,19 +147,34 @@ impl FaultHandle {
         self.entry(process, |entry| entry.host)
     }
 
+    /// Whether to apply a fault of `kind` on `processes`: not when a
+    /// shrunk run's edits drop it ([`crate::runner::shrink`]).
+    fn admit(&self, kind: &str, processes: &[ProcessId]) -> bool {
+        super::shrink::admit(kind, || {
+            let names: Vec<String> = processes.iter().map(|&p| self.name(p)).collect();
+            names.join(", ")
+        })
+    }
+
     /// Cuts traffic between `a` and `b`, both ways, until healed.
     pub fn partition(&self, a: ProcessId, b: ProcessId) {
-        sim::net::partition(self.host(a), self.host(b));
+        if self.admit("partition", &[a, b]) {
+            sim::net::partition(self.host(a), self.host(b));
+        }
     }
 
     /// Cuts traffic from `source` to `target` only.
     pub fn partition_one_way(&self, source: ProcessId, target: ProcessId) {
-        sim::net::partition_one_way(self.host(source), self.host(target));
+        if self.admit("one-way partition", &[source, target]) {
+            sim::net::partition_one_way(self.host(source), self.host(target));
+        }
     }
 
     /// Cuts `process` off from every other host.
     pub fn isolate(&self, process: ProcessId) {
-        sim::net::isolate(self.host(process));
+        if self.admit("isolation", &[process]) {
+            sim::net::isolate(self.host(process));
+        }
     }
 
     /// Heals the partition between `a` and `b`.
@@ -174,12 +189,17 @@ impl FaultHandle {
 
     /// Stalls traffic between `a` and `b` for `duration`.
     pub fn clog(&self, a: ProcessId, b: ProcessId, duration: Duration) {
-        sim::net::clog(self.host(a), self.host(b), duration);
+        if self.admit("clog", &[a, b]) {
+            sim::net::clog(self.host(a), self.host(b), duration);
+        }
     }
 
     /// Kills `process` at once (a crash: its disk keeps every write); it stays
     /// down until [`FaultHandle::restart`] or the end of the chaos window.
     pub fn kill(&self, process: ProcessId) {
+        if !self.admit("kill", &[process]) {
+            return;
+        }
         count(|faults| faults.kills += 1);
         self.mark_down(process);
         sim::kill(self.host(process));
@@ -189,6 +209,9 @@ impl FaultHandle {
     /// what was synced (see [`crate::sim::disk::power_loss`]); it stays down
     /// until [`FaultHandle::restart`] or the end of the chaos window.
     pub fn power_loss(&self, process: ProcessId) {
+        if !self.admit("power loss", &[process]) {
+            return;
+        }
         self.mark_down(process);
         sim::disk::power_loss(self.host(process));
     }
@@ -197,6 +220,9 @@ impl FaultHandle {
     /// disk; it stays down until [`FaultHandle::restart`] or the end of the
     /// chaos window.
     pub fn wipe(&self, process: ProcessId) {
+        if !self.admit("wipe", &[process]) {
+            return;
+        }
         self.mark_down(process);
         sim::disk::wipe(self.host(process));
     }
@@ -232,6 +258,9 @@ impl FaultHandle {
     /// boots a fresh instance.
     pub async fn reboot_after(&self, process: ProcessId, death: Death, grace: Duration) {
         self.entry(process, |_| ());
+        if !self.admit(reboot_kind(death), &[process]) {
+            return;
+        }
         processes::stop(&self.processes, process.0, death, grace).await;
         count_reboot(death);
         processes::boot(&self.processes, process.0);
@@ -268,6 +297,16 @@ impl FaultHandle {
             return None;
         }
         Some(processes[sim::random_below(processes.len() as u64) as usize])
+    }
+}
+
+/// A reboot by `death`, as a shrunk run's faults name it.
+fn reboot_kind(death: Death) -> &'static str {
+    match death {
+        Death::Graceful => "graceful reboot",
+        Death::Crash => "crash reboot",
+        Death::PowerLoss => "power loss reboot",
+        Death::Wipe => "wipe reboot",
     }
 }
 
@@ -357,6 +396,10 @@ pub(crate) async fn attrition(processes: Processes, attrition: Attrition) {
         };
         let death = pick_death(&attrition);
         let delay = between(attrition.recovery_delay);
+        let name = || processes.borrow().entries[victim].name.clone();
+        if !super::shrink::admit(reboot_kind(death), name) {
+            continue;
+        }
         let processes = processes.clone();
         let grace = attrition.grace_period;
         // Each reboot runs on its own so that the next can start while this one recovers.
@@ -399,6 +442,13 @@ pub(crate) async fn swizzle(processes: Processes, every: (Duration, Duration)) {
             .filter(|_| sim::random_bool(SWIZZLE_PICK_PROBABILITY))
             .collect();
         if chosen.is_empty() {
+            continue;
+        }
+        let names = || {
+            let names: Vec<String> = chosen.iter().map(|&host| sim::host_name(host)).collect();
+            names.join(", ")
+        };
+        if !super::shrink::admit("swizzle", names) {
             continue;
         }
         count(|faults| faults.swizzles += 1);

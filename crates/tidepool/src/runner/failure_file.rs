@@ -267,12 +267,18 @@ pub(crate) fn keep_new(plan: &Plan, options: &CampaignOptions, report: &mut Simu
         .iter()
         .filter(|failure| failure.kind != FailureKind::Nondeterminism)
         .map(|failure| {
-            entry(
+            let mut entry = entry(
                 &plan.name,
                 &plan.replay_command,
                 failure,
                 keeping.revision.as_deref(),
-            )
+            );
+            entry.shrunk = report
+                .shrunk
+                .as_ref()
+                .filter(|shrunk| shrunk.seed == failure.seed)
+                .and_then(|shrunk| shrunk.file.clone());
+            entry
         })
         .collect();
     if new.is_empty() {

@@ -79,6 +79,10 @@ pub struct SimulationReport {
     /// `None` when no failure file is kept or it holds none of them.
     #[serde(default)]
     pub kept: Option<KeptRerun>,
+    /// The first failure shrunk (`--shrink`): what remained of it, beside
+    /// the original, and its replay file; `None` when not asked or nothing failed.
+    #[serde(default)]
+    pub shrunk: Option<super::shrink::Shrunk>,
 }
 
 impl SimulationReport {
@@ -198,6 +202,9 @@ impl SimulationReport {
         // Only the campaign's first shard re-runs the kept seeds.
         if self.kept.is_none() {
             self.kept.clone_from(&other.kept);
+        }
+        if self.shrunk.is_none() {
+            self.shrunk.clone_from(&other.shrunk);
         }
         for note in &other.notes {
             if !self.notes.contains(note) {
@@ -453,6 +460,9 @@ impl fmt::Display for SimulationReport {
             write!(f, "{}", self.leaks)?;
         }
         write_failures(f, self)?;
+        if let Some(shrunk) = &self.shrunk {
+            write!(f, "\n{shrunk}")?;
+        }
         match &self.kept {
             Some(kept) => super::failure_file::write_kept(f, kept),
             None => Ok(()),

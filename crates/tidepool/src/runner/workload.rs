@@ -100,6 +100,21 @@ impl WorkloadContext {
         SimProviders
     }
 
+    /// Counts one operation of the workload and says whether it may run:
+    /// `true` unless a shrunk run caps the run's operations (see
+    /// [`crate::runner::shrink`]) and the cap is reached, in which case the
+    /// workload should stop issuing operations. A workload that calls it
+    /// before each operation lets shrinking cut its operations and lets a
+    /// shrunk run's summary count them; one that does not is never capped.
+    /// Counting changes nothing of the run.
+    ///
+    /// # Panics
+    ///
+    /// Outside a simulation.
+    pub fn take_operation(&self) -> bool {
+        super::shrink::take_operation()
+    }
+
     /// The simulated time now.
     pub fn now(&self) -> Instant {
         crate::sim::now()

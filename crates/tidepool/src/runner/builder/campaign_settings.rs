@@ -139,6 +139,15 @@ impl SimulationBuilder {
         self
     }
 
+    /// Shrinks the campaign's first failure (or the `--seed` replayed) and
+    /// writes its replay file into `dir` as `SIMULATION-SEED.json`; the
+    /// report's [`shrunk`](crate::SimulationReport::shrunk) says what
+    /// remained. `None`: no shrinking. Default: `None`.
+    pub fn shrink(mut self, dir: Option<std::path::PathBuf>) -> SimulationBuilder {
+        self.options.shrink_dir = dir;
+        self
+    }
+
     pub(crate) fn verbose_replay(mut self, verbose: bool) -> SimulationBuilder {
         self.options.verbose_replay = verbose;
         self
