@@ -29,7 +29,9 @@
 //! allocating past twice the budget (a loop that never yields) cannot be
 //! stopped that way: its thread is parked for good inside the allocator,
 //! holding at most that much, and the campaign reports the seed and goes on
-//! without the thread, as it does for a seed that hangs.
+//! without the thread, as it does for a seed that hangs. (A thread parked
+//! while it holds a lock other threads need, such as standard error's while
+//! it logs, would stop them too: the runner holds none while a seed runs.)
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
