@@ -257,6 +257,7 @@ mod tests {
         snapshot_rename_without_dir_sync: false,
         fsync_error_ignored: false,
         recovery_drops_last_record: false,
+        drain_writes_skip_the_log: false,
     };
 
     #[test]
