@@ -101,6 +101,7 @@ pub(crate) struct Tasks {
 }
 
 impl Tasks {
+    #[inline]
     pub(crate) fn insert(
         &mut self,
         name: TaskName,
@@ -153,6 +154,7 @@ impl Tasks {
     }
 
     /// Frees a slot; returns what it held, to be dropped outside the world's borrow.
+    #[inline]
     pub(crate) fn free(&mut self, slot: u32) -> TaskState {
         let entry = &mut self.slots[slot as usize];
         invariant!(
