@@ -122,3 +122,21 @@ fn a_merge_missing_a_shard_is_not_a_whole_campaign() {
     assert_eq!(merged.shard, Some((0, 3)));
     assert_eq!(merged.missing_shards(), vec![1]);
 }
+
+#[test]
+fn shards_past_the_seeds_merge_into_the_whole_campaign() {
+    // 3 iterations over 5 shards: shards 3 and 4 hold no seed, and pass.
+    let mut merged = failing(3, Some((0, 5)));
+    for index in 1..5 {
+        let shard = failing(3, Some((index, 5)));
+        if index >= 3 {
+            assert_eq!(shard.iterations, 0);
+            assert!(shard.is_success(), "{shard}");
+        }
+        merged.merge(&shard).unwrap();
+    }
+    assert_eq!(merged.shard, None);
+    assert_eq!((merged.iterations, merged.failed), (3, 3));
+    assert!(!merged.is_success());
+    merged.validate().unwrap();
+}

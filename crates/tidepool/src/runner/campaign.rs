@@ -4,7 +4,10 @@
 //! seed order, so the report (wall-clock figures aside) does not depend on the
 //! thread count. A watchdog on the calling thread stops waiting for a seed
 //! whose world makes no progress in wall-clock time (a task that never yields):
-//! that seed fails, its thread is abandoned, and a fresh thread takes over.
+//! that seed fails, its thread is abandoned, and a fresh thread takes over. It
+//! does the same for a thread parked past its seed's memory cap, and calls
+//! time on a seed past its wall budget (see `budget.rs`). A shard's seeds are
+//! derived as workers take them (`seeds.rs`).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -634,6 +637,7 @@ fn stuck_failure(shared: &Shared, index: u64, seed: u64, cause: Cause) -> Iterat
     };
     let replay = format!("{} --seed {seed:#018x}", shared.plan.replay_command);
     IterationResult {
+        mix: None,
         index,
         seed,
         failure: Some(caught.into_failure(index, seed, replay)),
@@ -686,6 +690,7 @@ pub(crate) fn empty_report(
         leaks: Default::default(),
         kept: None,
         shrunk: None,
+        swarm: Default::default(),
     }
 }
 
@@ -697,6 +702,9 @@ fn add_to_report(report: &mut SimulationReport, result: IterationResult) {
     report.fingerprint ^= splitmix64(result.trace_hash ^ splitmix64(result.index));
     report.faults.add(&result.faults);
     report.assertions.add_run(&result.assertions);
+    if let Some(mix) = &result.mix {
+        report.swarm.add_seed(mix, result.failure.is_some());
+    }
     if !result.leaks.is_empty() {
         report.leaks.add_iteration(result.seed, &result.leaks);
     }
