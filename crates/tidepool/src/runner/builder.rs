@@ -141,6 +141,7 @@ pub(crate) struct Plan {
     pub(crate) budget: SeedBudget,
     pub(crate) clock_skew: Option<ClockSkew>,
     pub(crate) properties: Vec<liveness::Property>,
+    pub(crate) swarm: bool,
     /// What a shrunk run changes of its seed's run (nothing in a campaign).
     pub(crate) edits: Arc<super::shrink::Edits>,
 }
@@ -219,6 +220,7 @@ pub struct SimulationBuilder {
     sanitizer: SanitizerMode,
     clock_skew: Option<ClockSkew>,
     properties: Vec<liveness::Property>,
+    swarm: bool,
     options: CampaignOptions,
     zero_workloads: bool,
 }
@@ -248,6 +250,7 @@ impl SimulationBuilder {
             sanitizer: SanitizerMode::default(),
             clock_skew: None,
             properties: Vec::new(),
+            swarm: false,
             options: CampaignOptions {
                 seeds: SeedSource::Derived {
                     base: None,
@@ -595,6 +598,7 @@ impl SimulationBuilder {
             sanitizer: self.sanitizer,
             clock_skew: self.clock_skew,
             properties: self.properties,
+            swarm: self.swarm,
             edits: Arc::default(),
             budget: self.options.budget,
         };

@@ -637,6 +637,7 @@ fn stuck_failure(shared: &Shared, index: u64, seed: u64, cause: Cause) -> Iterat
     };
     let replay = format!("{} --seed {seed:#018x}", shared.plan.replay_command);
     IterationResult {
+        mix: None,
         index,
         seed,
         failure: Some(caught.into_failure(index, seed, replay)),
@@ -689,6 +690,7 @@ pub(crate) fn empty_report(
         leaks: Default::default(),
         kept: None,
         shrunk: None,
+        swarm: Default::default(),
     }
 }
 
@@ -700,6 +702,9 @@ fn add_to_report(report: &mut SimulationReport, result: IterationResult) {
     report.fingerprint ^= splitmix64(result.trace_hash ^ splitmix64(result.index));
     report.faults.add(&result.faults);
     report.assertions.add_run(&result.assertions);
+    if let Some(mix) = &result.mix {
+        report.swarm.add_seed(mix, result.failure.is_some());
+    }
     if !result.leaks.is_empty() {
         report.leaks.add_iteration(result.seed, &result.leaks);
     }

@@ -31,6 +31,8 @@ use crate::time::Instant;
 /// What one iteration produced.
 pub(crate) struct IterationResult {
     pub(crate) index: u64,
+    /// The seed's fault mix, under swarm testing.
+    pub(crate) mix: Option<super::swarm::FaultMix>,
     pub(crate) seed: u64,
     pub(crate) failure: Option<Failure>,
     pub(crate) sim_time: Instant,
@@ -200,6 +202,14 @@ fn run_iteration_here(
         NetworkChoice::Fixed(config) => (**config).clone(),
         NetworkChoice::Swarm => NetworkConfig::random_for_seed(seed),
     };
+    let mix = seed_mix(plan, seed);
+    let (network, storage) = match &mix {
+        Some(mix) => (
+            super::swarm::network(mix, &network),
+            super::swarm::storage(mix, &plan.storage),
+        ),
+        None => (network, plan.storage.clone()),
+    };
     let mut hook = StepHook {
         plan,
         budget: &budget,
@@ -215,7 +225,7 @@ fn run_iteration_here(
     take_step_check_request();
     let run: SimRun<DriverOutput> = Sim::new(seed)
         .network(network)
-        .storage(plan.storage.clone())
+        .storage(storage)
         .record_events(record)
         .time_budget(plan.time_budget)
         .run_with(
@@ -240,6 +250,7 @@ fn run_iteration_here(
     let replay = format!("{} --seed {seed:#018x}", plan.replay_command);
     IterationResult {
         index,
+        mix,
         seed,
         failure: failure.map(|caught| caught.into_failure(index, seed, replay)),
         sim_time: run.end_time,
@@ -346,7 +357,32 @@ fn check_invariants(plan: &Plan) -> Option<Caught> {
 }
 
 /// The iteration's main task, on the root host.
+/// The seed's fault mix, when the plan asks for swarm testing.
+fn seed_mix(plan: &Plan, seed: u64) -> Option<super::swarm::FaultMix> {
+    if !plan.swarm {
+        return None;
+    }
+    let network = match &plan.network {
+        NetworkChoice::Fixed(config) => (**config).clone(),
+        NetworkChoice::Swarm => NetworkConfig::random_for_seed(seed),
+    };
+    let configured = super::swarm::Configured {
+        network: &network,
+        attrition: plan.attrition.as_ref(),
+        swizzle: plan.swizzle.is_some(),
+        storage: &plan.storage,
+        clock_steps: plan
+            .clock_skew
+            .as_ref()
+            .is_some_and(|skew| skew.step_every.is_some()),
+    };
+    Some(super::swarm::mix_for(seed, &configured))
+}
+
 async fn drive(plan: Arc<Plan>, seed: u64) -> DriverOutput {
+    if let Some(mix) = seed_mix(&plan, seed) {
+        tracing::info!("swarm mix of seed {seed:#018x}: {}", mix.describe());
+    }
     super::shrink::install(&plan.edits);
     let processes = boot_processes(&plan);
     let workloads = create_workloads(&plan, &processes, seed);
@@ -524,7 +560,7 @@ async fn run_with_chaos(
     seed: u64,
 ) -> (Vec<WorkloadSlot>, super::liveness::Watching) {
     let mut runs = sim::spawn("workloads", join_all(spawn_phase(slots, Phase::Run)));
-    let chaos = start_chaos(plan, processes);
+    let chaos = start_chaos(plan, processes, seed_mix(plan, seed));
     if let Some(window) = super::shrink::chaos_window(&plan.edits, plan.chaos_duration) {
         if let Either::Left(done) = sim::select(&mut runs, sim::sleep(window)).await {
             end_chaos(chaos, processes);
@@ -553,7 +589,10 @@ fn watch_liveness(plan: &Plan, processes: &Processes, seed: u64) -> super::liven
         .map(|index| {
             let ip = subnet_ip(3, index);
             let host = sim::add_host(format!("eventually {}", index + 1), ip);
-            (host, workload_context(seed, index, count, ip, topology.clone()))
+            (
+                host,
+                workload_context(seed, index, count, ip, topology.clone()),
+            )
         })
         .collect();
     super::liveness::start(&plan.properties, contexts)
@@ -564,21 +603,38 @@ const CHAOS_IP: [u8; 4] = [10, 0, 0, 2];
 
 /// Starts the chaos tasks on a host of their own, so that ending the window
 /// ends all of them at once, whatever they spawned.
-fn start_chaos(plan: &Plan, processes: &Processes) -> HostId {
+fn start_chaos(plan: &Plan, processes: &Processes, mix: Option<super::swarm::FaultMix>) -> HostId {
     let chaos = sim::add_host("chaos", IpAddr::from(CHAOS_IP));
     let edits = &plan.edits;
-    if let Some(attrition) = plan.attrition.as_ref().filter(|_| !edits.attrition_off) {
-        let attrition = chaos::attrition(processes.clone(), attrition.clone());
+    use super::swarm::Family;
+    let swarm_on = |family: Family| mix.is_none_or(|mix| mix.is_on(family));
+    let attrition = plan
+        .attrition
+        .as_ref()
+        .filter(|_| !edits.attrition_off)
+        .and_then(|attrition| match &mix {
+            Some(mix) => super::swarm::attrition(mix, attrition),
+            None => Some(attrition.clone()),
+        });
+    if let Some(attrition) = attrition {
+        let attrition = chaos::attrition(processes.clone(), attrition);
         drop(sim::spawn_on(chaos, "attrition", attrition));
     }
-    if let Some(every) = plan.swizzle.filter(|_| !edits.swizzle_off) {
+    if let Some(every) = plan
+        .swizzle
+        .filter(|_| !edits.swizzle_off && swarm_on(Family::Swizzles))
+    {
         drop(sim::spawn_on(
             chaos,
             "swizzle",
             chaos::swizzle(processes.clone(), every),
         ));
     }
-    if let Some(skew) = &plan.clock_skew {
+    if let Some(skew) = plan
+        .clock_skew
+        .as_ref()
+        .filter(|_| swarm_on(Family::ClockSteps))
+    {
         let steps = super::clock_skew::step_clocks(processes.clone(), skew.clone());
         drop(sim::spawn_on(chaos, "clock steps", steps));
     }

@@ -13,8 +13,8 @@ mod failure;
 mod failure_file;
 mod final_check;
 mod iteration;
-mod liveness;
 mod junit;
+mod liveness;
 mod process;
 mod processes;
 mod progress;
@@ -23,6 +23,7 @@ mod report;
 mod seeds;
 pub mod shrink;
 mod state;
+mod swarm;
 mod workload;
 
 pub use attrition::{Attrition, FaultCounts};
@@ -37,17 +38,18 @@ pub use chaos::{FaultHandle, LookupError, ProcessId};
 pub use clock_skew::ClockSkew;
 pub use config::ConfigError;
 pub use failure::{Failure, FailureKind};
-pub use liveness::EVENTUALLY_RETRY;
 pub use failure_file::{
     FAILURE_FILE_DEFAULT, FAILURE_FILE_FORMAT, KEPT_SEEDS_MAX, KeptFailure, KeptRerun,
 };
 pub(crate) use iteration::run_iteration;
+pub use liveness::EVENTUALLY_RETRY;
 pub use processes::{Death, RESTART_DELAY};
 pub use replay_check::REPLAY_CHECKS_MAX;
 pub use report::{FAILURES_KEPT_MAX, MergeError, SimulationReport};
 pub use seeds::ITERATIONS_MAX;
 pub use state::StateView;
 pub(crate) use state::slots as state_slots;
+pub use swarm::{Family, FaultMix, INTENSITY_RANGE, SwarmRow, SwarmTable};
 pub use tidepool_core::{
     BoxError, KeyOf, PROCESS_PORT, Process, ProcessContext, Requested, Restart, SharedState,
     Shutdown, StateKey,

@@ -71,6 +71,10 @@ pub struct SimulationReport {
     /// threads reached from simulated code, by site ([`crate::sanitizer`]).
     #[serde(default)]
     pub leaks: LeakTable,
+    /// Under swarm testing, per fault family: seeds that had it on, and
+    /// failures among them ([`SwarmTable`](crate::runner::SwarmTable)).
+    #[serde(default)]
+    pub swarm: crate::runner::SwarmTable,
     /// Whether coverage gaps (a sometimes never true, a reachable never reached)
     /// fail the campaign (`--strict-coverage`).
     pub strict_coverage: bool,
@@ -183,6 +187,7 @@ impl SimulationReport {
         self.strict_coverage |= other.strict_coverage;
         self.failures.extend(other.failures.iter().cloned());
         self.leaks.merge(&other.leaks);
+        self.swarm.merge(&other.swarm);
         self.failures.sort_by_key(|failure| failure.iteration);
         // Each shard kept its first ones: the campaign's first are among them.
         self.failures.truncate(FAILURES_KEPT_MAX);
@@ -451,6 +456,13 @@ impl fmt::Display for SimulationReport {
                 };
                 writeln!(f, "  {gaps} coverage gap(s): MISS rows above; {effect}")?;
             }
+        }
+        if self.swarm.seeds > 0 {
+            writeln!(
+                f,
+                "\nswarm (each seed's fault families; --no-swarm runs the fixed mix):"
+            )?;
+            write!(f, "{}", self.swarm)?;
         }
         if !self.leaks.is_empty() {
             writeln!(

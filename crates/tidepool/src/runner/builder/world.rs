@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{NetworkChoice, SimulationBuilder};
+use crate::runner::ClockSkew;
 use crate::runner::attrition::Attrition;
 use crate::runner::chaos::{FaultHandle, Injector};
-use crate::runner::ClockSkew;
 use crate::sanitizer::SanitizerMode;
 use crate::sim::{NetworkConfig, StorageConfig};
 
@@ -114,6 +114,21 @@ impl SimulationBuilder {
     /// wall clock reads 2026-01-01T00:00:00Z plus simulated time).
     pub fn clock_skew(mut self, skew: ClockSkew) -> SimulationBuilder {
         self.clock_skew = Some(skew);
+        self
+    }
+
+    /// Swarm testing of the faults: each seed turns every fault family this
+    /// configuration has (partial I/O, resets, refused connects, clogs,
+    /// partitions, datagram loss, each kind of death, swizzles, storage
+    /// faults, clock steps) on or off with even odds, and draws the
+    /// intensity of those on (their configured rates times a factor within
+    /// [`INTENSITY_RANGE`](crate::runner::INTENSITY_RANGE)); the report counts,
+    /// per family, the seeds that had it on and the failures among them
+    /// (see [`crate::runner::SwarmTable`]). Default: off here, so that a
+    /// builder runs exactly what it says; the command line turns it on
+    /// unless `--no-swarm` is given.
+    pub fn swarm(mut self, on: bool) -> SimulationBuilder {
+        self.swarm = on;
         self
     }
 
