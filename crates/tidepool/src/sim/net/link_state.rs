@@ -9,7 +9,19 @@ use crate::sim::world::World;
 
 impl World {
     /// Random clogs and partitions, drawn per message sent.
+    #[inline]
     pub(super) fn maybe_link_faults(&mut self, source: u32, target: u32) {
+        // One test inline on every send; the draws (none when neither fault
+        // can fire, as before) out of line.
+        let config = &self.net.config;
+        if self.net.faults_active
+            && (config.clog_probability > 0.0 || config.partition_probability > 0.0)
+        {
+            self.draw_link_faults(source, target);
+        }
+    }
+
+    fn draw_link_faults(&mut self, source: u32, target: u32) {
         let (clog, partition) = (
             self.net.config.clog_probability,
             self.net.config.partition_probability,
