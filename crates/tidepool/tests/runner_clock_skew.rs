@@ -156,3 +156,12 @@ fn a_virtualized_system_time_is_the_host_s_skewed_clock() {
         .unwrap();
     assert!(report.is_success(), "{report}");
 }
+
+#[test]
+fn on_tokio_the_wall_clock_is_the_machine_s() {
+    use tidepool::providers::{Providers, TokioProviders};
+    let before = SystemTime::now();
+    let read = TokioProviders::new().system_time();
+    let after = SystemTime::now();
+    assert!(before <= read && read <= after, "{before:?} {read:?} {after:?}");
+}
