@@ -21,6 +21,8 @@ enum Replayed {
     Same,
     Differs(Option<Failure>),
     Hung,
+    /// The OS refused a thread to replay on.
+    NoThread,
 }
 
 /// Replays the first [`REPLAY_CHECKS_MAX`] failures that can be replayed, each
@@ -44,6 +46,8 @@ pub(crate) fn verify(plan: &Arc<Plan>, failures: &mut [Failure], watchdog: Durat
     for failure in checkable {
         match replay(plan, failure, watchdog) {
             Replayed::Same => failure.replayed = Some(true),
+            // No thread to replay on: left unchecked (`replayed` stays `None`).
+            Replayed::NoThread => {}
             other => {
                 failure.replayed = Some(false);
                 *failure = leak(failure, &other);
@@ -57,11 +61,17 @@ fn replay(plan: &Arc<Plan>, failure: &Failure, watchdog: Duration) -> Replayed {
     let (sender, receiver) = mpsc::channel();
     // A fresh thread: state left in thread-locals by the campaign's runs must
     // not make the replay agree with them.
-    std::thread::spawn(move || {
-        let heartbeat = AtomicU64::new(0);
-        let result = run_iteration(&plan, index, seed, false, &heartbeat);
-        let _ = sender.send(result.failure);
-    });
+    let spawned = std::thread::Builder::new()
+        .name(format!("tidepool-replay-{seed:#x}"))
+        .spawn(move || {
+            let heartbeat = AtomicU64::new(0);
+            let result = run_iteration(&plan, index, seed, false, &heartbeat);
+            let _ = sender.send(result.failure);
+        });
+    if let Err(error) = spawned {
+        tracing::warn!("no thread to replay seed {seed:#x} on: {error}");
+        return Replayed::NoThread;
+    }
     match receiver.recv_timeout(watchdog) {
         Ok(Some(again)) if again.reason == failure.reason && again.time == failure.time => {
             Replayed::Same
@@ -73,7 +83,9 @@ fn replay(plan: &Arc<Plan>, failure: &Failure, watchdog: Duration) -> Replayed {
 
 fn leak(original: &Failure, replayed: &Replayed) -> Failure {
     let again = match replayed {
-        Replayed::Same => unreachable!("a failure that replays is no leak"),
+        Replayed::Same | Replayed::NoThread => {
+            unreachable!("a failure that replays, or was not replayed, is no leak")
+        }
         Replayed::Differs(None) => "passed".to_string(),
         Replayed::Differs(Some(again)) => {
             format!(
