@@ -27,7 +27,8 @@ pub struct SimArgs {
     /// Prints the report as JSON (stable field names) instead of text
     #[arg(long)]
     pub json: bool,
-    /// Runs each seed twice and fails it if the traces differ, naming the first event where they part
+    /// Runs each seed twice and fails it if the trace hashes differ; such a seed runs twice more,
+    /// recorded, to name the first event where they part
     #[arg(long)]
     pub check_determinism: bool,
     /// Log filter for tracing, e.g. `debug` or `kv=trace,tidepool=info` [default: `debug` with --seed, `off` otherwise]
@@ -37,14 +38,15 @@ pub struct SimArgs {
     /// note in the report [default: the number of cores]
     #[arg(long, value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
-    /// Runs shard K of N: the seeds at positions i with i % N == K
+    /// Runs shard K of N: the seeds at positions i with i % N == K (needs --base-seed); a shard
+    /// that holds no seed passes with a note
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(u64, u64)>,
     /// Takes the shard index K from the environment variable JOB_COMPLETION_INDEX (set by a
     /// Kubernetes Indexed Job), with N from --shards
     #[arg(long, requires = "shards", conflicts_with = "shard")]
     pub shard_from_env: bool,
-    /// The shard count N for --shard-from-env
+    /// The shard count N for --shard-from-env (only with it)
     #[arg(
         long,
         value_name = "N",
