@@ -53,7 +53,6 @@ fn main() -> ExitCode {
         ops_per_client: args.ops,
         servers: args.servers as usize,
         jobs: args.jobs as usize,
-        ..KvBench::default()
     };
     let (run, wall) = timed(|| bench.run().expect("a valid configuration"));
     let report = &run.report;

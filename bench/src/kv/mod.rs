@@ -12,6 +12,7 @@ mod client;
 mod digest;
 mod line;
 mod server;
+mod word;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

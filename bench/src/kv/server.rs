@@ -10,12 +10,14 @@ use tidepool::prelude::*;
 use tokio::io::AsyncWriteExt;
 
 use super::line::LineReader;
+use super::word::Word;
 
 /// The port the server listens on, on its host's address.
 pub const SERVER_PORT: u16 = 7000;
 
-/// The server's data: one ordered map shared by its connections.
-type Store = Arc<Mutex<BTreeMap<Vec<u8>, Vec<u8>>>>;
+/// The server's data: one ordered map shared by its connections. Short keys
+/// and values sit in the map's nodes ([`Word`]).
+type Store = Arc<Mutex<BTreeMap<Word, Word>>>;
 
 /// The server: accepts connections until its shutdown signal, and serves
 /// each on a task of its own against one ordered map.
@@ -59,20 +61,16 @@ fn apply(store: &Store, request: &[u8], response: &mut Vec<u8>) {
     let mut store = store.lock().expect("no task panics holding the store");
     match parse(request) {
         Some(Request::Set { key, value }) => {
-            // An overwrite reuses the value's buffer; only a new key allocates.
             match store.get_mut(key) {
-                Some(old) => {
-                    old.clear();
-                    old.extend_from_slice(value);
-                }
-                None => drop(store.insert(key.to_vec(), value.to_vec())),
+                Some(old) => *old = Word::new(value),
+                None => drop(store.insert(Word::new(key), Word::new(value))),
             }
             response.extend_from_slice(b"OK\n");
         }
         Some(Request::Get { key }) => match store.get(key) {
             Some(value) => {
                 response.extend_from_slice(b"VALUE ");
-                response.extend_from_slice(value);
+                response.extend_from_slice(value.as_bytes());
                 response.push(b'\n');
             }
             None => response.extend_from_slice(b"NOT_FOUND\n"),
