@@ -171,3 +171,38 @@ impl KvWorkloadConfig {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_configuration_that_cannot_run_says_why() {
+        assert_eq!(KvWorkloadConfig::default().problem(), None);
+        let problem = |config: KvWorkloadConfig| config.problem().unwrap_or_default();
+        let over = KvWorkloadConfig {
+            hot_percent: 101,
+            ..KvWorkloadConfig::default()
+        };
+        assert_eq!(problem(over), "kv workload: hot_percent is 101, over 100");
+        let silent = KvWorkloadConfig {
+            weights: OperationWeights {
+                get: 0,
+                set: 0,
+                delete: 0,
+            },
+            ..KvWorkloadConfig::default()
+        };
+        assert_eq!(problem(silent), "kv workload: every operation weight is 0");
+        let nobody = KvWorkloadConfig {
+            clients: 0,
+            ..KvWorkloadConfig::default()
+        };
+        assert_eq!(problem(nobody), "kv workload: clients is 0");
+        let shallow = KvWorkloadConfig {
+            pipeline_depth_max: 0,
+            ..KvWorkloadConfig::default()
+        };
+        assert_eq!(problem(shallow), "kv workload: pipeline_depth_max is 0");
+    }
+}

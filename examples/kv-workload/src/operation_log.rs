@@ -301,3 +301,92 @@ impl OperationLog {
         self.records.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::ValueId;
+    use tidepool::history::Outcome;
+
+    fn op(kind: Kind) -> KvOp {
+        KvOp {
+            server: 0,
+            store: 0,
+            key: 0,
+            kind,
+            over_limit: false,
+        }
+    }
+
+    const SET: Kind = Kind::Set(ValueId(1));
+
+    #[test]
+    fn an_operation_goes_to_the_store_its_reply_names() {
+        let mut log = OperationLog::default();
+        let at = Instant::from_nanos;
+        let set = log.invoke(ClientId(0), op(SET), 1, at(0));
+        log.replied(set, at(1), 1, Some(7), Some(KvOut::Ok));
+        let history = log.history().unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history.operations()[0].op().store, 7);
+        assert_eq!(
+            history.operations()[0].outcome(),
+            &Outcome::Completed(KvOut::Ok)
+        );
+    }
+
+    #[test]
+    fn a_lost_write_goes_to_every_store_it_may_have_reached() {
+        // Incarnations 1 and 2 of an in-memory server (stores 1 and 2); a
+        // write invoked while 1 ran and lost once 2 had booted may have
+        // reached either; incarnation 3 booted after it failed.
+        let mut log = OperationLog::default();
+        let at = Instant::from_nanos;
+        for (incarnation, time) in [(1, 0), (2, 10), (3, 30)] {
+            let read = log.invoke(ClientId(1), op(Kind::Get), incarnation, at(time));
+            log.replied(
+                read,
+                at(time + 1),
+                incarnation,
+                Some(incarnation),
+                Some(KvOut::NotFound),
+            );
+        }
+        let lost = log.invoke(ClientId(0), op(SET), 1, at(5));
+        log.lost(lost, at(20), 2);
+        let history = log.history().unwrap();
+        let stores: Vec<u64> = (history.operations().iter())
+            .filter(|operation| operation.op().kind == SET)
+            .map(|operation| operation.op().store)
+            .collect();
+        assert_eq!(stores, [1, 2]);
+        assert!(
+            history
+                .operations()
+                .iter()
+                .all(|operation| !matches!(operation.outcome(), Outcome::Open))
+        );
+    }
+
+    #[test]
+    fn a_settled_write_is_ambiguous_up_to_the_reply_that_settled_it() {
+        let mut log = OperationLog::default();
+        let at = Instant::from_nanos;
+        let lost = log.invoke(ClientId(0), op(SET), 1, at(0));
+        log.lost(lost, at(100), 1);
+        let delivery_max = Duration::from_nanos(50);
+        // Sent too soon after the failure: settles nothing.
+        let early = log.invoke(ClientId(0), op(Kind::Get), 1, at(120));
+        log.replied(early, at(130), 1, Some(1), Some(KvOut::NotFound));
+        log.settle(ClientId(0), 0, at(120), at(130), delivery_max);
+        // Another client's reply settles nothing either.
+        log.settle(ClientId(9), 0, at(200), at(210), delivery_max);
+        let late = log.invoke(ClientId(0), op(Kind::Get), 1, at(150));
+        log.replied(late, at(160), 1, Some(1), Some(KvOut::NotFound));
+        log.settle(ClientId(0), 0, at(150), at(160), delivery_max);
+        let history = log.history().unwrap();
+        let write = &history.operations()[0];
+        assert_eq!(write.outcome(), &Outcome::Ambiguous);
+        assert_eq!(write.ended_at(), Some(at(160)));
+    }
+}
