@@ -10,6 +10,7 @@ use anyhow::{Context, Result, bail};
 use crate::output::{Killed, outln};
 use crate::workspace::{Simulation, cargo, find_simulation, metadata, simulations};
 use tidepool::SimulationReport;
+use tidepool::runner::shrink::Shrunk;
 
 /// Default of `cargo xtask bugs --iterations`.
 pub(crate) const BUG_SEEDS_DEFAULT: u64 = 300;
@@ -29,6 +30,9 @@ struct BugRow {
     /// The first failure: seeds run until it, its seed, its reason.
     caught: Option<(u64, u64, String)>,
     reproduced: bool,
+    /// With `--shrink`: the first failure shrunk, and whether its replay
+    /// file re-runs it to the same failure.
+    shrunk: Option<(Shrunk, bool)>,
 }
 
 /// How every campaign of one simulation is run.
@@ -36,12 +40,19 @@ struct Campaign<'a> {
     binary: &'a Path,
     iterations: u64,
     base_seed: &'a str,
+    /// Shrinks each bug's first failure (`--shrink`).
+    shrink: bool,
 }
 
 /// `cargo xtask bugs`: for every simulation with planted bugs (only `sim`'s
 /// when given), exits 0 when every bug is caught and replays, and the correct
 /// server passes; 1 otherwise.
-pub(crate) fn bugs(iterations: u64, base_seed: &str, sim: Option<&str>) -> Result<ExitCode> {
+pub(crate) fn bugs(
+    iterations: u64,
+    base_seed: &str,
+    sim: Option<&str>,
+    shrink: bool,
+) -> Result<ExitCode> {
     let sims = match sim {
         Some(name) => vec![find_simulation(name)?],
         None => simulations()?,
@@ -61,6 +72,7 @@ pub(crate) fn bugs(iterations: u64, base_seed: &str, sim: Option<&str>) -> Resul
             binary: &binary,
             iterations,
             base_seed,
+            shrink,
         };
         all_caught &= bugs_of(&sim, &campaign, names)?;
     }
@@ -115,17 +127,26 @@ fn bugs_of(sim: &Simulation, campaign: &Campaign<'_>, names: Vec<String>) -> Res
             Some((_, seed, reason)) => campaign.replays(&name, *seed, reason)?,
             None => false,
         };
+        let shrunk = match &caught {
+            Some((_, seed, _)) if campaign.shrink => campaign.shrunk(&name, *seed)?,
+            _ => None,
+        };
         rows.push(BugRow {
             name,
             caught,
             reproduced,
+            shrunk,
         });
     }
     let honest = campaign.run(None)?;
     print_bug_table(&sim.name, &rows, campaign, &honest)?;
-    let all_caught = rows
-        .iter()
-        .all(|row| row.caught.is_some() && row.reproduced);
+    if campaign.shrink {
+        print_shrink_table(&rows)?;
+    }
+    let all_caught = rows.iter().all(|row| {
+        let shrunk_ok = !campaign.shrink || row.shrunk.as_ref().is_some_and(|(_, same)| *same);
+        row.caught.is_some() && row.reproduced && shrunk_ok
+    });
     Ok(all_caught && honest.is_success())
 }
 
@@ -135,6 +156,8 @@ impl Campaign<'_> {
         let mut command = Command::new(self.binary);
         command.args(["--iterations", &self.iterations.to_string()]);
         command.args(["--base-seed", self.base_seed, "--json"]);
+        // The table measures each campaign alone, not the seeds kept from earlier ones.
+        command.args(["--failure-file", "off"]);
         if let Some(bug) = bug {
             command.args(["--bug", bug]);
         }
@@ -149,6 +172,111 @@ impl Campaign<'_> {
         let replayed = report_of(&mut replay)?;
         Ok(replayed.failures.first().map(|f| f.reason.as_str()) == Some(reason))
     }
+}
+
+/// Directory of the replay files `--shrink` writes.
+const SHRUNK_DIR: &str = "target/tidepool-bugs/shrunk";
+
+impl Campaign<'_> {
+    /// Seed `seed` with `bug` planted, shrunk; with whether its replay file
+    /// re-runs to the same failure (kind and origin).
+    fn shrunk(&self, bug: &str, seed: u64) -> Result<Option<(Shrunk, bool)>> {
+        let seed = format!("{seed:#x}");
+        let mut command = Command::new(self.binary);
+        command.args(["--seed", &seed, "--bug", bug, "--json", "--shrink"]);
+        command.args(["--shrink-dir", SHRUNK_DIR, "--log", "off"]);
+        let Some(shrunk) = report_of(&mut command)?.shrunk else {
+            return Ok(None);
+        };
+        let Some(file) = &shrunk.file else {
+            return Ok(Some((shrunk, false)));
+        };
+        let mut replay = Command::new(self.binary);
+        replay.args(["--bug", bug, "--json", "--log", "off", "--replay"]);
+        replay.arg(file);
+        let replayed = report_of(&mut replay)?;
+        let same = replayed.failures.first().is_some_and(|failure| {
+            failure.kind == shrunk.identity.kind && failure.origin == shrunk.identity.origin
+        }) && replayed
+            .notes
+            .iter()
+            .any(|note| note.contains("reproduced exactly"));
+        Ok(Some((shrunk, same)))
+    }
+}
+
+/// The median of `values` (the lower middle of an even count); 0 for none.
+fn median(mut values: Vec<u64>) -> u64 {
+    values.sort_unstable();
+    values
+        .get(values.len().saturating_sub(1) / 2)
+        .copied()
+        .unwrap_or(0)
+}
+
+/// Before and after shrinking, each bug's faults and operations, and the medians.
+fn print_shrink_table(rows: &[BugRow]) -> Result<()> {
+    let width = rows
+        .iter()
+        .map(|row| row.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(NAME_CHARS_MIN);
+    outln!()?;
+    outln!(
+        "{:<width$} {:>14}  {:>14}  {:>16}  {:>5}  SAME FAILURE",
+        "SHRUNK",
+        "FAULTS",
+        "OPERATIONS",
+        "SIMULATED TIME",
+        "RUNS"
+    )?;
+    let (mut faults, mut operations) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
+    for row in rows {
+        let Some((shrunk, same)) = &row.shrunk else {
+            outln!("{:<width$} {:>14}", row.name, "not shrunk")?;
+            continue;
+        };
+        let (before, after) = (&shrunk.original, &shrunk.shrunk);
+        faults.0.push(before.fault_total());
+        faults.1.push(after.fault_total());
+        let ops = match (before.operations, after.operations) {
+            (Some(b), Some(a)) => {
+                operations.0.push(b);
+                operations.1.push(a);
+                format!("{b} -> {a}")
+            }
+            _ => "-".to_string(),
+        };
+        outln!(
+            "{:<width$} {:>14}  {:>14}  {:>16}  {:>5}  {}",
+            row.name,
+            format!("{} -> {}", before.fault_total(), after.fault_total()),
+            ops,
+            format!(
+                "{:.1}s -> {:.1}s",
+                before.sim_time_ns as f64 / 1e9,
+                after.sim_time_ns as f64 / 1e9
+            ),
+            shrunk.runs,
+            if *same { "yes (replays exactly)" } else { "NO" }
+        )?;
+    }
+    let ratio = |(before, after): (Vec<u64>, Vec<u64>)| {
+        let (before, after) = (median(before), median(after));
+        match after {
+            0 if before > 0 => format!("{before} -> 0 (all gone)"),
+            0 => "0 -> 0".to_string(),
+            _ => format!("{before} -> {after} ({:.1}x)", before as f64 / after as f64),
+        }
+    };
+    outln!()?;
+    outln!(
+        "median faults {}, median operations {}",
+        ratio(faults),
+        ratio(operations)
+    )?;
+    Ok(())
 }
 
 fn print_bug_table(

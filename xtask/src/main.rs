@@ -68,6 +68,11 @@ enum Top {
         /// Only this simulation, as `cargo xtask sim list` names it [default: every one]
         #[arg(long, value_name = "NAME")]
         sim: Option<String>,
+        /// Also shrinks each bug's first failing seed (`--shrink`), replays the shrunk run from
+        /// its file, and prints each bug's faults, operations and simulated time before and
+        /// after, and the medians
+        #[arg(long)]
+        shrink: bool,
     },
     /// Applies each hand-made mutation of the engine (xtask/src/mutations.rs)
     /// to a scratch copy of the workspace, runs the tests that must catch it,
@@ -154,7 +159,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             iterations,
             base_seed,
             sim,
-        } => bugs(iterations, &base_seed, sim.as_deref()),
+            shrink,
+        } => bugs(iterations, &base_seed, sim.as_deref(), shrink),
         Top::Mutants {
             only,
             list,

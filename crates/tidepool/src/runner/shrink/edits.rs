@@ -25,6 +25,11 @@ pub struct Edits {
     /// The network's own faults (partial I/O, resets, refused connects,
     /// partitions and clogs drawn by the network model) are off.
     pub network_faults_off: bool,
+    /// The network's own fault probabilities scaled to this percentage
+    /// (fewer partial reads and writes, resets, clogs, partitions), for a
+    /// failure that needs some of them; `None` keeps them.
+    #[serde(default)]
+    pub network_fault_percent: Option<u8>,
     /// The disks' own faults are off.
     pub storage_faults_off: bool,
     /// Attrition does not run.

@@ -87,10 +87,7 @@ pub(crate) fn replay_plan(
     path: &Path,
 ) -> Result<(Arc<Plan>, CampaignOptions, ReplayFile), ReplayFileError> {
     let file = ReplayFile::read(path, &plan.name, &plan.replay_command)?;
-    let plan = Arc::new(Plan {
-        edits: Arc::new(file.edits.clone()),
-        ..(**plan).clone()
-    });
+    let plan = Arc::new(super::search::edited_plan(plan, &file.edits));
     let mut options = options.clone();
     options.seeds = SeedSource::Explicit(vec![file.seed()]);
     options.jobs = 1;

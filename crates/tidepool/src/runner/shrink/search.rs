@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::edits::{AppliedFault, Edits};
 use crate::runner::attrition::FaultCounts;
-use crate::runner::builder::Plan;
+use crate::runner::builder::{NetworkChoice, Plan};
 use crate::runner::failure::{Failure, FailureKind};
 use crate::runner::iteration::run_iteration;
 
@@ -99,12 +99,37 @@ pub enum ShrinkError {
     },
 }
 
+/// `plan` with `edits` in force (those the iteration reads, and the
+/// network's fault probabilities scaled).
+pub(crate) fn edited_plan(plan: &Plan, edits: &Edits) -> Plan {
+    let mut network = plan.network.clone();
+    if let (Some(percent), NetworkChoice::Fixed(config)) =
+        (edits.network_fault_percent, &mut network)
+    {
+        let scale = f64::from(percent) / 100.0;
+        for probability in [
+            &mut config.partial_read_probability,
+            &mut config.partial_write_probability,
+            &mut config.reset_probability,
+            &mut config.connect_failure_probability,
+            &mut config.clog_probability,
+            &mut config.partition_probability,
+            &mut config.datagram_loss_probability,
+            &mut config.datagram_duplicate_probability,
+        ] {
+            *probability *= scale;
+        }
+    }
+    Plan {
+        edits: Arc::new(edits.clone()),
+        network,
+        ..plan.clone()
+    }
+}
+
 /// One run of `seed` under `edits`.
 pub(crate) fn run_edited(plan: &Plan, seed: u64, edits: &Edits) -> (Option<Failure>, RunSummary) {
-    let plan = Arc::new(Plan {
-        edits: Arc::new(edits.clone()),
-        ..plan.clone()
-    });
+    let plan = Arc::new(edited_plan(plan, edits));
     let heartbeat = AtomicU64::new(0);
     let result = run_iteration(&plan, 0, seed, false, &heartbeat);
     let summary = RunSummary {
@@ -139,6 +164,14 @@ impl Search<'_> {
         if !self.identity.matches(failure.as_ref()) {
             return false;
         }
+        // An edit that fails the same way with more faults or operations is no shrink.
+        let more_operations = matches!(
+            (summary.operations, self.summary.operations),
+            (Some(after), Some(before)) if after > before
+        );
+        if summary.fault_total() > self.summary.fault_total() || more_operations {
+            return false;
+        }
         self.reason = failure.map(|failure| failure.reason).unwrap_or_default();
         self.edits = edits;
         self.summary = summary;
@@ -165,6 +198,18 @@ impl Search<'_> {
             self.attempt(self.with(|e| {
                 e.injectors_off.insert(name.clone());
             }));
+        }
+    }
+
+    /// Scales the network's own faults down while the failure holds.
+    fn network_rates(&mut self) {
+        if self.edits.network_faults_off {
+            return;
+        }
+        for percent in [50, 25, 12, 6, 3, 1] {
+            if !self.attempt(self.with(|e| e.network_fault_percent = Some(percent))) {
+                break;
+            }
         }
     }
 
@@ -242,6 +287,7 @@ pub(crate) fn shrink(plan: &Plan, seed: u64) -> Result<Shrunk, ShrinkError> {
     search.families();
     for _ in 0..2 {
         let before = search.edits.clone();
+        search.network_rates();
         search.window();
         search.operations();
         search.faults();

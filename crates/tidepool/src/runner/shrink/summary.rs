@@ -28,6 +28,9 @@ impl Shrunk {
         if let Some(window) = edits.chaos_window_ns {
             words.push(format!("chaos window {}", seconds(window)));
         }
+        if let Some(percent) = edits.network_fault_percent {
+            words.push(format!("network faults at {percent}% of their rates"));
+        }
         for (off, what) in [
             (edits.network_faults_off, "network faults off"),
             (edits.storage_faults_off, "disk faults off"),
