@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tidepool_bench::kv::{CLIENTS_PER_HOST, KvBench, OPS_PER_CLIENT};
-use tidepool_bench::timed;
+use tidepool_bench::timed_cpu;
 
 #[derive(Parser)]
 #[command(about = "Iterations per second of the peers' kv-bench workload, with its digest")]
@@ -54,7 +54,7 @@ fn main() -> ExitCode {
         servers: args.servers as usize,
         jobs: args.jobs as usize,
     };
-    let (run, wall) = timed(|| bench.run().expect("a valid configuration"));
+    let (run, wall, cpu) = timed_cpu(|| bench.run().expect("a valid configuration"));
     let report = &run.report;
     if !report.is_success() || report.failed != 0 {
         eprintln!("kv-bench: the campaign failed:\n{report}");
@@ -71,9 +71,22 @@ fn main() -> ExitCode {
         "kv-bench-detail framework=tidepool seeds={}..{} digest={:016x}",
         args.start_seed, last_seed, run.digest
     );
+    // The CPU time counts every thread (the workers and the coordinator): on
+    // a busy machine it shows what the work costs when the wall time also
+    // counts waiting for a core.
+    let cpu = match cpu {
+        Some(cpu) => {
+            let cpu_s = cpu.as_secs_f64();
+            format!(
+                " cpu_s={cpu_s:.3} iter_per_cpu_s={:.0}",
+                iterations as f64 / cpu_s
+            )
+        }
+        None => String::new(),
+    };
     println!(
         "kv-bench framework=tidepool iterations={iterations} ops={ops} wall_s={wall_s:.3} \
-         iter_per_s={:.0} ops_per_s={:.0} sim_s_per_iter={:.4}",
+         iter_per_s={:.0} ops_per_s={:.0} sim_s_per_iter={:.4}{cpu}",
         iterations as f64 / wall_s,
         ops as f64 / wall_s,
         report.sim_time_s / iterations as f64,
