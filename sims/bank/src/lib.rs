@@ -9,7 +9,9 @@
 //! may die (gracefully, by a crash, or by a power loss) and the network cuts
 //! reads and writes short, resets and stalls connections. When the system is
 //! quiet, a final check waits for the coordinator to have nothing pending
-//! and requires that the servers hold exactly the money they started with.
+//! and requires that the servers hold exactly the money they started with;
+//! within [`LIVENESS_BOUND`] of the faults healing, the coordinator must
+//! decide a new transfer (liveness).
 //!
 //! The disks never fail here: storage errors are `sims/kv-durable`'s
 //! subject. `--bug forget_intents` plants a coordinator without a journal.
@@ -62,6 +64,8 @@ pub const TRANSFERS_PER_TELLER: u64 = 40;
 pub const TRANSFER_AMOUNT_MAX: u64 = 80;
 /// Iterations of `cargo xtask sim run bank` when `--iterations` is not given.
 pub const ITERATIONS_DEFAULT: u64 = 300;
+/// How soon after the faults heal the coordinator must decide a transfer.
+pub const LIVENESS_BOUND: Duration = Duration::from_secs(10);
 /// How long faults run at most, from the start of the tellers.
 pub const CHAOS_DURATION: Duration = Duration::from_secs(20);
 
@@ -81,6 +85,11 @@ pub fn simulation(bugs: BankBugs) -> SimulationBuilder {
         .final_check("money is conserved", |ctx| {
             money_is_conserved(ctx, INITIAL_TOTAL)
         })
+        .eventually(
+            "the coordinator decides a transfer",
+            LIVENESS_BOUND,
+            teller::coordinator_decides,
+        )
         .network(NetworkConfig::default())
         .storage(StorageConfig::fault_free())
         .chaos_duration(CHAOS_DURATION)

@@ -100,3 +100,32 @@ fn check_reply(reply: Result<String, CallError>) {
         "a transfer was refused for insufficient funds"
     );
 }
+
+/// One attempt of the bank's liveness property: a transfer of 1 from
+/// account 0 to account 1, under a txid of its own, must be decided (done
+/// or refused) by the coordinator: once the faults have healed, every
+/// server answers, so "unavailable" or no answer means something is stuck.
+///
+/// # Errors
+///
+/// No answer within 2 s, or an answer other than done or refused.
+pub async fn coordinator_decides(ctx: WorkloadContext) -> Result<(), BoxError> {
+    let coordinator = *ctx
+        .processes(COORDINATOR_GROUP)
+        .first()
+        .ok_or("no coordinator")?;
+    let transfer = Transfer {
+        txid: TxId::parse(&format!("live-{}", ctx.random_below(u64::MAX)))?,
+        from: 0,
+        to: 1,
+        amount: 1,
+    };
+    let mut client = LineClient::new(ctx.providers(), coordinator, Duration::from_secs(2));
+    let line = client
+        .call(&CoordinatorRequest::Transfer(transfer).to_string())
+        .await?;
+    match TransferReply::parse(&line)? {
+        TransferReply::Done | TransferReply::Refused => Ok(()),
+        TransferReply::Unavailable => Err(format!("the coordinator answered {line:?}").into()),
+    }
+}
