@@ -18,16 +18,30 @@
 //! It links only `tidepool-core`, hyper and hyper-util (no tonic, no axum):
 //! what a production server links.
 //!
-//! # What it changes in hyper, and why
+//! # Determinism: what it changes in hyper, and what it cannot
 //!
 //! A simulation replays a seed only when nothing in it reads the real clock
-//! or draws OS randomness (its sanitizer fails a seed that does: see
-//! `docs/determinism.md`). hyper does both in a few places, each turned off
-//! here: the `Date` header of every response (the wall clock), a timer for
-//! the HTTP/1 header timeout and HTTP/2 keep-alive (`std::time::Instant`),
-//! and the HTTP/2 client's memory of streams it reset (`Instant` again).
-//! Timeouts belong to the providers' clock instead: wrap a call in
-//! `TimeProvider::timeout`.
+//! or draws OS randomness; its sanitizer fails a seed that does (`--sanitizer
+//! deny`, the default: see `docs/determinism.md`). [`HttpServer`] turns off
+//! what configuration can: the `Date` header of every response, and any
+//! hyper timer (the HTTP/1 header timeout and HTTP/2 keep-alive pings would
+//! read `std::time::Instant`); timeouts belong to the providers' clock
+//! instead (`TimeProvider::timeout`).
+//!
+//! What no setting turns off, as of hyper 1.12, h2 0.4 and axum 0.8 (pinned
+//! by `tests/hyper_simulation.rs`):
+//!
+//! - hyper's HTTP/1 server refreshes its cached `Date` from the wall clock on
+//!   every poll of a connection, whether or not it sends the header;
+//! - h2 keys its stream store with a std `RandomState` (OS randomness, drawn
+//!   once per thread), and reads `Instant` when it resets a stream;
+//! - axum's `Router` keys its route maps with a `RandomState`.
+//!
+//! None of them changes what a seed does (the maps are looked up or iterated
+//! in insertion order; the date is not sent), so a simulation of a hyper,
+//! tonic or axum service runs its sanitizer in `virtualize`
+//! (`SimulationBuilder::sanitizer(SanitizerMode::Virtualize)`), which answers
+//! those calls from the simulation instead of failing the seed.
 #![warn(missing_docs, unreachable_pub)]
 
 mod error;

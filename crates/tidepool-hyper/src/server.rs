@@ -31,14 +31,17 @@ pub const CONNECTION_TASK_NAME: &str = "http-connection";
 /// connections of a [`Providers`] listener, with any tower service: an axum
 /// `Router`, a tonic server, or a `Router` with a tonic server routed in.
 ///
-/// It sets hyper up to stay deterministic in a simulation:
+/// It sets hyper up for a simulation:
 ///
-/// - no `Date` header (hyper would read the wall clock for it on every
-///   response; add one in the service if clients need it);
+/// - no `Date` header (add one in the service if clients need it);
 /// - no hyper timer, so no HTTP/1 header read timeout and no HTTP/2
 ///   keep-alive pings (both read `std::time::Instant`): bound a connection's
 ///   life with the providers' time instead, as [`HttpServer::serve`] does at
 ///   shutdown.
+///
+/// hyper still reads the wall clock and h2 draws OS randomness where no
+/// setting reaches: run the simulation's sanitizer in `virtualize` (see the
+/// [crate docs](crate)).
 ///
 /// # Examples
 ///
