@@ -263,6 +263,9 @@ fn print_shrink_table(rows: &[BugRow]) -> Result<()> {
         )?;
     }
     let ratio = |(before, after): (Vec<u64>, Vec<u64>)| {
+        if before.is_empty() {
+            return "not counted".to_string();
+        }
         let (before, after) = (median(before), median(after));
         match after {
             0 if before > 0 => format!("{before} -> 0 (all gone)"),

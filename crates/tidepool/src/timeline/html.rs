@@ -41,6 +41,7 @@ impl Timeline {
              <span><i style=\"background:#c62828\"></i>lost message, kill, failure</span>\
              <span><i style=\"background:#f0a030\"></i>partition</span>\
              <span><i style=\"background:#7b61ff\"></i>clog</span>\
+             <span><i style=\"background:#2e7d32\"></i>chaos window ends</span>\
              <span><i style=\"background:#8893a6\"></i>log line</span></div>\n\
              <div id=\"tooltip\"></div>\n<pre id=\"status\" hidden></pre>\n\
              <script type=\"application/json\" id=\"timeline-data\">{data}</script>\n\

@@ -137,7 +137,6 @@ pub(crate) struct Recorded<'a> {
 
 impl Timeline {
     pub(crate) fn build(recorded: Recorded<'_>) -> Timeline {
-        let host_count = recorded.seen.hosts.len();
         let mut timeline = Timeline {
             simulation: recorded.simulation.to_string(),
             seed: recorded.seed,
@@ -145,7 +144,7 @@ impl Timeline {
             events: recorded.events.len() as u64,
             hosts: lanes(&recorded.seen.hosts, recorded.events, recorded.end_ns),
             messages: Vec::new(),
-            faults: faults(recorded.events, host_count, recorded.end_ns),
+            faults: faults(recorded.events, &recorded.seen.hosts, recorded.end_ns),
             logs: Vec::new(),
             failure: None,
             thinned: Vec::new(),
@@ -272,7 +271,8 @@ fn push_incarnation(lanes: &mut [Lane], host: usize, incarnation: [u64; 3]) {
 }
 
 /// Faults from the trace: partitions as bands until healed, the rest as marks.
-fn faults(events: &[TraceEvent], host_count: usize, end_ns: u64) -> Vec<FaultMark> {
+fn faults(events: &[TraceEvent], hosts: &[String], end_ns: u64) -> Vec<FaultMark> {
+    let host_count = hosts.len();
     let mut marks = Vec::new();
     let mut partitioned: BTreeMap<usize, usize> = BTreeMap::new();
     for event in events {
@@ -301,6 +301,10 @@ fn faults(events: &[TraceEvent], host_count: usize, end_ns: u64) -> Vec<FaultMar
             }
             (TraceKind::Fault, code) if host < host_count => {
                 marks.push(mark(host, time, None, fault_name(code)));
+            }
+            // The chaos host is killed when the chaos window ends: no fault.
+            (TraceKind::Kill, _) if host < host_count && hosts[host] == "chaos" => {
+                marks.push(mark(host, time, None, "chaos window ends"));
             }
             (TraceKind::Kill, _) if host < host_count => {
                 marks.push(mark(host, time, None, "kill"));
@@ -392,7 +396,7 @@ mod tests {
             vec![[0, 100, 1]],
             "the root lives throughout"
         );
-        let faults = faults(&events, 3, 100);
+        let faults = faults(&events, &names, 100);
         let kinds: Vec<(&str, usize, u64, Option<u64>)> = faults
             .iter()
             .map(|f| (f.kind.as_str(), f.host, f.time_ns, f.end_ns))

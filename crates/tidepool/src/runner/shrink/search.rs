@@ -307,3 +307,66 @@ pub(crate) fn shrink(plan: &Plan, seed: u64) -> Result<Shrunk, ShrinkError> {
         replay: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::runner::FaultHandle;
+    use crate::{SimulationBuilder, Workload, WorkloadContext};
+
+    struct Idle;
+
+    impl Workload for Idle {
+        async fn run(&mut self, ctx: &WorkloadContext) -> Result<(), crate::BoxError> {
+            ctx.sleep(Duration::from_secs(1)).await;
+            Ok(())
+        }
+    }
+
+    fn plan() -> Plan {
+        let mut builder = SimulationBuilder::new("drops");
+        for name in ["a", "b", "c"] {
+            builder = builder.process(name, |ctx| async move {
+                ctx.shutdown().requested().await;
+                Ok(())
+            });
+        }
+        let builder = builder.workload(|_| Idle).fault_injector(
+            "rebooter",
+            |faults: FaultHandle| async move {
+                let all = faults.processes();
+                for _ in 0..10 {
+                    faults.sleep(Duration::from_millis(50)).await;
+                    let victim = faults.pick(&all).expect("a process");
+                    faults.reboot(victim, false, Duration::ZERO).await;
+                }
+            },
+        );
+        let (plan, _) = builder.into_plan().expect("a valid plan");
+        (*plan).clone()
+    }
+
+    #[test]
+    fn a_dropped_fault_is_drawn_and_not_applied_and_the_others_do_not_move() {
+        let plan = plan();
+        let (_, all) = run_edited(&plan, 7, &Edits::default());
+        assert_eq!(all.faults.len(), 10, "{:?}", all.faults);
+        let edits = Edits {
+            dropped_faults: [4].into(),
+            ..Edits::default()
+        };
+        let (_, dropped) = run_edited(&plan, 7, &edits);
+        let expected: Vec<AppliedFault> = all
+            .faults
+            .iter()
+            .filter(|f| f.number != 4)
+            .cloned()
+            .collect();
+        assert_eq!(dropped.faults, expected);
+        assert_eq!(dropped.fault_counts.reboots_crash, 9);
+        // The same edits, the same run.
+        assert_eq!(run_edited(&plan, 7, &edits).1, dropped);
+    }
+}

@@ -5,14 +5,17 @@
   var data = JSON.parse(document.getElementById("timeline-data").textContent);
   var LANE = 28, AXIS = 24, ARROWS_MAX = 3000, NEAR = 5;
   var FAULT_COLORS = { partition: "#f0a030", clog: "#7b61ff", reset: "#e05050", "refused connect": "#e07020",
-    kill: "#c62828", "power loss": "#8b0000", wipe: "#000000", "clock step": "#2080a0" };
+    kill: "#c62828", "power loss": "#8b0000", wipe: "#000000", "clock step": "#2080a0",
+    "chaos window ends": "#2e7d32" };
   var plot = document.getElementById("plot"), canvas = document.getElementById("canvas");
   var ctx = canvas.getContext("2d"), tooltip = document.getElementById("tooltip");
   var status = document.getElementById("status"), mark = document.getElementById("failure-mark");
-  var end = Math.max(1, data.end_ns), view = { from: 0, to: end }, drawn = { arrows: 0, step: 1 };
+  var end = Math.max(1, data.end_ns), view = fit(), drawn = { arrows: 0, step: 1 };
   var logsByLane = data.hosts.map(function () { return []; });
   data.logs.forEach(function (log) { if (log.host !== null) logsByLane[log.host].push(log); });
 
+  // The whole run, with a margin so that a failure at its very end shows.
+  function fit() { return { from: -end * 0.01, to: end * 1.03 }; }
   function fmt(ns) {
     if (ns >= 1e9) return (ns / 1e9).toFixed(3) + " s";
     if (ns >= 1e6) return (ns / 1e6).toFixed(3) + " ms";
@@ -136,7 +139,7 @@
     ctx.clearRect(0, 0, w, h);
     axis(); lanes(); faults(); messages(); logTicks(); failure();
     var zoom = document.getElementById("zoom-note");
-    zoom.textContent = "showing " + fmt(view.from) + " to " + fmt(view.to) +
+    zoom.textContent = "showing " + fmt(Math.max(0, view.from)) + " to " + fmt(view.to) +
       (drawn.step > 1 ? "; thinned at this zoom: 1 arrow in " + drawn.step + " of " + drawn.visible + " drawn (zoom in for all)" : "");
     report();
   }
@@ -207,7 +210,7 @@
     tooltip.style.display = text ? "block" : "none";
     if (text) { tooltip.textContent = text; tooltip.style.left = (event.clientX + 14) + "px"; tooltip.style.top = (event.clientY + 14) + "px"; }
   });
-  document.getElementById("fit").onclick = function () { view = { from: 0, to: end }; draw(); };
+  document.getElementById("fit").onclick = function () { view = fit(); draw(); };
   document.getElementById("zoom-in").onclick = function () { zoomAt(width() / 2, 0.5); };
   document.getElementById("zoom-out").onclick = function () { zoomAt(width() / 2, 2); };
   document.getElementById("to-failure").onclick = function () {
