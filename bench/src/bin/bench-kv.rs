@@ -11,6 +11,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use tidepool::sanitizer::SanitizerMode;
 use tidepool_bench::kv::{CLIENTS_PER_HOST, KvBench, OPS_PER_CLIENT};
 use tidepool_bench::timed_cpu;
 
@@ -35,6 +36,9 @@ struct Args {
     /// Worker threads.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     jobs: u64,
+    /// The determinism sanitizer's mode (`off` measures what `deny` costs).
+    #[arg(long, value_enum, default_value_t = SanitizerMode::Deny)]
+    sanitizer: SanitizerMode,
 }
 
 fn main() -> ExitCode {
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
         ops_per_client: args.ops,
         servers: args.servers as usize,
         jobs: args.jobs as usize,
+        sanitizer: args.sanitizer,
     };
     let (run, wall, cpu) = timed_cpu(|| bench.run().expect("a valid configuration"));
     let report = &run.report;

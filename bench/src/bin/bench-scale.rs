@@ -120,7 +120,7 @@ fn configurations(server_iterations: u64) -> Vec<Configuration> {
                     seeds: 1..=iterations,
                     servers,
                     ops_per_client: ops,
-                    jobs: 1,
+                    ..KvBench::default()
                 },
             });
         }

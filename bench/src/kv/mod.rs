@@ -19,6 +19,7 @@ use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tidepool::sanitizer::SanitizerMode;
 
 use tidepool::prelude::*;
 use tidepool::sim::{Latency, NetworkConfig};
@@ -47,6 +48,9 @@ pub struct KvBench {
     pub ops_per_client: u64,
     /// Worker threads. Default: 1.
     pub jobs: usize,
+    /// The determinism sanitizer's mode. Default: [`SanitizerMode::Deny`],
+    /// the library's (every campaign check on).
+    pub sanitizer: SanitizerMode,
 }
 
 impl Default for KvBench {
@@ -56,6 +60,7 @@ impl Default for KvBench {
             servers: 1,
             ops_per_client: OPS_PER_CLIENT,
             jobs: 1,
+            sanitizer: SanitizerMode::Deny,
         }
     }
 }
@@ -88,6 +93,7 @@ impl KvBench {
             })
             .seeds(self.seeds.clone())
             .jobs(self.jobs)
+            .sanitizer(self.sanitizer)
             .network(NetworkConfig {
                 latency: Latency::Uniform {
                     min: Duration::from_millis(1),
