@@ -8,13 +8,14 @@
 //! Every add and read is recorded in one history, which must be
 //! linearizable against a counter: [`Counter`].
 //!
-//! The simulation runs the sanitizer in `virtualize` mode: axum's `Router`
-//! keeps its routes in std `HashMap`s, whose `RandomState` draws OS
-//! randomness for its keys once per thread, and no configuration of axum
-//! avoids it. The maps are only looked up, so their order cannot change what
-//! a seed does; `virtualize` gives them keys from the seed instead of
-//! failing the first seed of each thread. hyper, h2 and tonic need no such
-//! help (`tidepool-hyper`'s tests run them under `deny`).
+//! The simulation runs the sanitizer in `virtualize` mode: hyper's HTTP/1
+//! server reads the wall clock on every poll of a connection (for a cached
+//! `Date` it does not send here), and h2's stream store and axum's `Router`
+//! key their maps with std `RandomState`s, which draw OS randomness once per
+//! thread. No configuration avoids them, and none changes what a seed does
+//! (the maps are looked up or iterated in insertion order); `virtualize`
+//! answers them from the simulation instead of failing the seed.
+//! `tidepool-hyper`'s `tests/hyper_simulation.rs` pins each by its site.
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod clients;
