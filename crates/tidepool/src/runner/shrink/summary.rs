@@ -16,6 +16,21 @@ fn ratio(before: u64, after: u64) -> String {
     }
 }
 
+/// The fault counts that are not zero, as `name N, ...`.
+fn nonzero_counts(counts: &crate::runner::FaultCounts) -> String {
+    let value = serde_json::to_value(counts).unwrap_or_default();
+    let listed: Vec<String> = value
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, count)| {
+            let count = count.as_u64().filter(|count| *count > 0)?;
+            Some(format!("{name} {count}"))
+        })
+        .collect();
+    listed.join(", ")
+}
+
 fn seconds(nanos: u64) -> String {
     format!("{:.3?}", Duration::from_nanos(nanos))
 }
@@ -104,8 +119,8 @@ impl fmt::Display for Shrunk {
         if others > 0 {
             writeln!(
                 f,
-                "  also {others} network or disk fault(s) drawn by the models: {:?}",
-                after.fault_counts
+                "  counted         {} (the discrete faults above included)",
+                nonzero_counts(&after.fault_counts)
             )?;
         }
         writeln!(f, "  failure         {}", self.reason)?;
