@@ -45,8 +45,10 @@ fn the_durable_simulation_is_deterministic() {
 }
 
 fn sim_kv_durable(args: &[&str]) -> std::process::Output {
+    // Hermetic: no failures kept from other campaigns run first, none kept.
     Command::new(env!("CARGO_BIN_EXE_sim-kv-durable"))
         .args(args)
+        .args(["--failure-file", "off"])
         .output()
         .expect("running sim-kv-durable")
 }

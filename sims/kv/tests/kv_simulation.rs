@@ -75,8 +75,10 @@ fn the_kv_simulation_is_deterministic() {
 }
 
 fn sim_kv(args: &[&str]) -> std::process::Output {
+    // Hermetic: no failures kept from other campaigns run first, none kept.
     Command::new(env!("CARGO_BIN_EXE_sim-kv"))
         .args(args)
+        .args(["--failure-file", "off"])
         .output()
         .expect("running sim-kv")
 }
