@@ -64,6 +64,10 @@ impl Workload for Teller {
         let timeout = self.config.request_timeout;
         let mut client = LineClient::new(ctx.providers(), coordinator, timeout);
         for n in 0..self.config.transfers {
+            // A shrunk run may cap the transfers (tidepool's --shrink).
+            if !ctx.take_operation() {
+                break;
+            }
             let transfer = self.draw(ctx, n)?;
             let request = CoordinatorRequest::Transfer(transfer.clone()).to_string();
             let reply = client.call(&request).await;
