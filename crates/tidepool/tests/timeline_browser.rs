@@ -98,6 +98,8 @@ fn record(pings: usize) -> Timeline {
         .run_with_timeline(7, "info")
         .expect("a valid simulation");
     assert_eq!(report.failed, 1, "{report}");
+    // The recording hooks change nothing of the run: the same events as the replay's.
+    assert_eq!(report.events, timeline.events);
     timeline
 }
 
