@@ -84,6 +84,10 @@ impl World {
             self.record(TraceKind::NetRefuse, server, port as u64);
             return self.fail_connect(conn, kind);
         }
+        invariant!(
+            !self.net.conns[conn as usize].ends[1].closed,
+            "a connection attempt arrived for a server end already closed"
+        );
         let backlog_max = self.net.config.accept_backlog;
         let Some(listener) = self.net.listeners.get_mut(&(server, port)) else {
             self.record(TraceKind::NetRefuse, server, port as u64);

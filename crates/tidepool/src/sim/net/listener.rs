@@ -141,6 +141,7 @@ pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
     let guard = ConnectGuard {
         world: world_id,
         conn,
+        generation,
         armed: true,
     };
     let result = poll_fn(|cx| {
@@ -176,6 +177,9 @@ fn describe(kind: io::ErrorKind) -> &'static str {
 struct ConnectGuard {
     world: u64,
     conn: u32,
+    /// The slot's generation: a slot freed since (its host killed) and
+    /// reused by another connection is not this attempt's to close.
+    generation: u32,
     armed: bool,
 }
 
@@ -185,7 +189,7 @@ impl Drop for ConnectGuard {
             return;
         }
         try_with_world(|world| {
-            if world.id == self.world {
+            if world.id == self.world && world.net.holds(self.conn, self.generation) {
                 world.net_close(self.conn, 0);
             }
         });

@@ -503,7 +503,14 @@ impl World {
         let ends = self.net.ends_of_host(host);
         for &(conn, end) in &ends {
             let end = end as usize;
-            if self.net.conns[conn as usize].ends[end].dead {
+            let entry = &self.net.conns[conn as usize];
+            if entry.ends[end].dead {
+                continue;
+            }
+            // An attempt still on its way has no server socket yet: the SYN
+            // lands on whatever listens when it arrives (the next
+            // incarnation's listener, or nothing).
+            if end == 1 && matches!(entry.connect, ConnectState::Pending) {
                 continue;
             }
             self.send_reset(conn, end);
