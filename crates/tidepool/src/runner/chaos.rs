@@ -423,6 +423,16 @@ const SWIZZLE_STEP: (Duration, Duration) = (Duration::from_millis(10), Duration:
 /// window, so that the swizzle itself (or the window's end) lifts it.
 const SWIZZLE_CLOG_MAX: Duration = Duration::from_secs(3600);
 
+/// The hosts of every process, in boot order.
+pub(crate) fn process_hosts(processes: &Processes) -> Vec<HostId> {
+    processes
+        .borrow()
+        .entries
+        .iter()
+        .map(|entry| entry.host)
+        .collect()
+}
+
 /// FoundationDB's swizzle: clog a random subset of processes one by one, then
 /// unclog them in another random order; again and again until cancelled.
 ///
@@ -431,13 +441,7 @@ const SWIZZLE_CLOG_MAX: Duration = Duration::from_secs(3600);
 pub(crate) async fn swizzle(processes: Processes, every: (Duration, Duration)) {
     loop {
         sim::sleep(between(every)).await;
-        let hosts: Vec<HostId> = processes
-            .borrow()
-            .entries
-            .iter()
-            .map(|entry| entry.host)
-            .collect();
-        let mut chosen: Vec<HostId> = hosts
+        let mut chosen: Vec<HostId> = process_hosts(&processes)
             .into_iter()
             .filter(|_| sim::random_bool(SWIZZLE_PICK_PROBABILITY))
             .collect();

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::chaos::{between, count};
+use super::chaos::{between, count, process_hosts};
 use super::processes::Processes;
 use crate::sim::{self, HostId};
 
@@ -68,12 +68,7 @@ pub(crate) async fn step_clocks(processes: Processes, skew: ClockSkew) {
     };
     loop {
         sim::sleep(between(every)).await;
-        let hosts: Vec<HostId> = processes
-            .borrow()
-            .entries
-            .iter()
-            .map(|entry| entry.host)
-            .collect();
+        let hosts = process_hosts(&processes);
         if hosts.is_empty() {
             continue;
         }

@@ -7,6 +7,7 @@ use std::task::Poll;
 
 use super::TcpStream;
 use crate::sim::context::{try_with_world, with_world};
+use crate::sim::world::World;
 
 /// A listening socket on a simulated host.
 ///
@@ -36,17 +37,7 @@ pub struct TcpListener {
 /// Outside a running simulation.
 pub async fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     with_world("bind", |world| {
-        let host = world.current_host();
-        let own_ip = world.hosts.get(host).ip;
-        if !addr.ip().is_unspecified() && addr.ip() != own_ip {
-            return Err(io::Error::new(
-                io::ErrorKind::AddrNotAvailable,
-                format!(
-                    "cannot bind {addr}: host '{}' has address {own_ip}",
-                    world.hosts.name(host)
-                ),
-            ));
-        }
+        let (host, own_ip) = world.bind_host(addr)?;
         let port = match addr.port() {
             0 => world.net.ephemeral_port(host),
             port => port,
@@ -115,6 +106,25 @@ impl Drop for TcpListener {
                 world.close_listener(self.host, self.local.port(), self.id);
             }
         });
+    }
+}
+
+impl World {
+    /// The calling task's host and its address, for binding `addr`: whose IP
+    /// must be the host's own or unspecified (`0.0.0.0`).
+    pub(super) fn bind_host(&self, addr: SocketAddr) -> io::Result<(u32, std::net::IpAddr)> {
+        let host = self.current_host();
+        let own_ip = self.hosts.get(host).ip;
+        if !addr.ip().is_unspecified() && addr.ip() != own_ip {
+            return Err(io::Error::new(
+                io::ErrorKind::AddrNotAvailable,
+                format!(
+                    "cannot bind {addr}: host '{}' has address {own_ip}",
+                    self.hosts.name(host)
+                ),
+            ));
+        }
+        Ok((host, own_ip))
     }
 }
 

@@ -117,17 +117,7 @@ pub struct UdpSocket {
 /// Outside a running simulation.
 pub async fn bind_udp(addr: SocketAddr) -> io::Result<UdpSocket> {
     with_world("bind_udp", |world| {
-        let host = world.current_host();
-        let own_ip = world.hosts.get(host).ip;
-        if !addr.ip().is_unspecified() && addr.ip() != own_ip {
-            return Err(io::Error::new(
-                io::ErrorKind::AddrNotAvailable,
-                format!(
-                    "cannot bind {addr}: host '{}' has address {own_ip}",
-                    world.hosts.name(host)
-                ),
-            ));
-        }
+        let (host, own_ip) = world.bind_host(addr)?;
         let udp = &mut world.net.udp;
         let port = match addr.port() {
             0 => udp.ephemeral_port(host).ok_or_else(|| {
