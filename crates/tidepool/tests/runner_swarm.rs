@@ -131,3 +131,23 @@ fn the_command_line_swarms_unless_told_not_to() {
         .unwrap();
     assert_eq!(off.swarm.seeds, 0);
 }
+
+#[test]
+fn shards_merge_into_the_whole_campaign_s_table() {
+    let whole = simulation().swarm(true).iterations(30).run().unwrap();
+    let mut merged = simulation()
+        .swarm(true)
+        .iterations(30)
+        .shard(0, 2)
+        .run()
+        .unwrap();
+    let other = simulation()
+        .swarm(true)
+        .iterations(30)
+        .shard(1, 2)
+        .run()
+        .unwrap();
+    assert!(merged.swarm.seeds > 0 && other.swarm.seeds > 0);
+    merged.merge(&other).unwrap();
+    assert_eq!(merged.swarm, whole.swarm);
+}

@@ -247,3 +247,28 @@ fn the_same_code_runs_on_both_providers() {
     let real = runtime.block_on(ping(TokioProviders::new(), local, local));
     assert_eq!(real, b"ping");
 }
+
+#[test]
+fn datagram_settings_out_of_bounds_are_refused() {
+    use tidepool::sim::NetworkConfigError;
+    let zero = NetworkConfig {
+        max_datagram_bytes: 0,
+        ..NetworkConfig::default()
+    };
+    assert_eq!(zero.validate(), Err(NetworkConfigError::ZeroMaxDatagram));
+    let loss = NetworkConfig {
+        datagram_loss_probability: 1.5,
+        ..NetworkConfig::default()
+    };
+    assert!(
+        matches!(
+            loss.validate(),
+            Err(NetworkConfigError::Probability {
+                setting: "datagram_loss_probability",
+                ..
+            })
+        ),
+        "{:?}",
+        loss.validate()
+    );
+}

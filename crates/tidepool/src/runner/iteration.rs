@@ -229,7 +229,7 @@ fn run_iteration_here(
         .record_events(record)
         .time_budget(plan.time_budget)
         .run_with(
-            drive(plan.clone(), seed),
+            drive(plan.clone(), seed, mix),
             |info| hook.after_step(info),
             || {
                 run_assertions = assertions::take_run_results();
@@ -379,8 +379,8 @@ fn seed_mix(plan: &Plan, seed: u64) -> Option<super::swarm::FaultMix> {
     Some(super::swarm::mix_for(seed, &configured))
 }
 
-async fn drive(plan: Arc<Plan>, seed: u64) -> DriverOutput {
-    if let Some(mix) = seed_mix(&plan, seed) {
+async fn drive(plan: Arc<Plan>, seed: u64, mix: Option<super::swarm::FaultMix>) -> DriverOutput {
+    if let Some(mix) = &mix {
         tracing::info!("swarm mix of seed {seed:#018x}: {}", mix.describe());
     }
     super::shrink::install(&plan.edits);
@@ -389,7 +389,7 @@ async fn drive(plan: Arc<Plan>, seed: u64) -> DriverOutput {
     tracing::debug!("phase: setup");
     let workloads = run_phase(workloads, Phase::Setup).await;
     tracing::debug!("phase: run, with chaos");
-    let (workloads, watching) = run_with_chaos(&plan, &processes, workloads, seed).await;
+    let (workloads, watching) = run_with_chaos(&plan, &processes, workloads, seed, mix).await;
     if !watching.is_empty() {
         tracing::debug!("phase: liveness");
         super::liveness::finish(watching).await;
@@ -550,17 +550,18 @@ async fn run_phase(slots: Vec<WorkloadSlot>, phase: Phase) -> Vec<WorkloadSlot> 
     join_all(spawn_phase(slots, phase)).await
 }
 
-/// The run phase, with chaos beside it until the chaos window ends or the workloads finish.
-/// Runs the workloads with the chaos window open; returns them and the
-/// liveness properties, watched from the moment the faults healed.
+/// The run phase, with chaos beside it (in the seed's swarm mix, if any)
+/// until the chaos window ends or the workloads finish; returns the
+/// workloads and the liveness properties, watched from the moment the faults healed.
 async fn run_with_chaos(
     plan: &Plan,
     processes: &Processes,
     slots: Vec<WorkloadSlot>,
     seed: u64,
+    mix: Option<super::swarm::FaultMix>,
 ) -> (Vec<WorkloadSlot>, super::liveness::Watching) {
     let mut runs = sim::spawn("workloads", join_all(spawn_phase(slots, Phase::Run)));
-    let chaos = start_chaos(plan, processes, seed_mix(plan, seed));
+    let chaos = start_chaos(plan, processes, mix);
     if let Some(window) = super::shrink::chaos_window(&plan.edits, plan.chaos_duration) {
         if let Either::Left(done) = sim::select(&mut runs, sim::sleep(window)).await {
             end_chaos(chaos, processes);

@@ -99,7 +99,7 @@ pub struct FaultMix {
     on: u32,
     /// What the simulation configured at all (a family outside it is never on).
     available: u32,
-    intensity: [f64; 13],
+    intensity: [f64; Family::ALL.len()],
 }
 
 impl FaultMix {
@@ -280,19 +280,7 @@ impl SwarmTable {
             .into_iter()
             .filter(|family| mix.is_available(*family))
         {
-            let row = match self.rows.iter().position(|row| row.family == family) {
-                Some(index) => &mut self.rows[index],
-                None => {
-                    self.rows.push(SwarmRow {
-                        family,
-                        seeds_on: 0,
-                        failures_on: 0,
-                    });
-                    self.rows.sort_by_key(|row| row.family);
-                    let index = self.rows.iter().position(|row| row.family == family);
-                    &mut self.rows[index.expect("just pushed")]
-                }
-            };
+            let row = self.row_mut(family);
             if mix.is_on(family) {
                 row.seeds_on += 1;
                 row.failures_on += u64::from(failed);
@@ -304,15 +292,27 @@ impl SwarmTable {
     pub fn merge(&mut self, other: &SwarmTable) {
         self.seeds += other.seeds;
         for theirs in &other.rows {
-            match self.rows.iter_mut().find(|row| row.family == theirs.family) {
-                Some(row) => {
-                    row.seeds_on += theirs.seeds_on;
-                    row.failures_on += theirs.failures_on;
-                }
-                None => self.rows.push(theirs.clone()),
-            }
+            let row = self.row_mut(theirs.family);
+            row.seeds_on += theirs.seeds_on;
+            row.failures_on += theirs.failures_on;
         }
-        self.rows.sort_by_key(|row| row.family);
+    }
+
+    /// `family`'s row, inserted empty where the family order puts it.
+    fn row_mut(&mut self, family: Family) -> &mut SwarmRow {
+        let index = match self.rows.binary_search_by_key(&family, |row| row.family) {
+            Ok(index) => index,
+            Err(index) => {
+                let empty = SwarmRow {
+                    family,
+                    seeds_on: 0,
+                    failures_on: 0,
+                };
+                self.rows.insert(index, empty);
+                index
+            }
+        };
+        &mut self.rows[index]
     }
 }
 
