@@ -45,6 +45,9 @@ pub struct RunAssertions {
     /// Per site id (index in [`sites`]); shorter than `sites()` when no site past
     /// its end was reached.
     counts: Vec<SiteCounts>,
+    /// Per site id: the step (from 1) in which the site was first true; 0
+    /// for never. Exploration branches a run at such a step.
+    first_true: Vec<u64>,
     first_violation: Option<Violation>,
     violation_count: u64,
 }
@@ -75,13 +78,27 @@ impl RunAssertions {
             .map(|(counts, site)| (site, *counts))
     }
 
-    fn record(&mut self, site: &'static AssertionSite, condition: bool) {
+    /// Every site true at least once in this iteration, with its id (its
+    /// index in [`sites`]) and the step (from 1) in which it first was.
+    pub(crate) fn first_true(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        self.first_true
+            .iter()
+            .enumerate()
+            .filter(|(_, step)| **step > 0)
+            .map(|(id, step)| (id, *step))
+    }
+
+    fn record(&mut self, site: &'static AssertionSite, condition: bool, step: u64) {
         let id = site_id(site);
         if self.counts.len() <= id {
             self.counts.resize(sites().len(), SiteCounts::default());
+            self.first_true.resize(sites().len(), 0);
         }
         let counts = &mut self.counts[id];
         if condition {
+            if counts.true_count == 0 {
+                self.first_true[id] = step;
+            }
             counts.true_count = counts.true_count.saturating_add(1);
         } else {
             counts.false_count = counts.false_count.saturating_add(1);
@@ -107,9 +124,9 @@ pub(crate) fn record_assertion(
     details: &mut dyn FnMut() -> Vec<Detail>,
 ) {
     let first = try_with_world(|world| {
-        let now = world.now();
+        let (now, step) = (world.now(), world.steps);
         let run = world.extension::<RunAssertions>();
-        run.record(site, condition);
+        run.record(site, condition, step);
         if !site.kind.is_violation(condition) {
             return false;
         }

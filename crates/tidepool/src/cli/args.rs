@@ -88,6 +88,16 @@ pub struct SimArgs {
     /// seed turning whole fault families on or off and drawing their intensities)
     #[arg(long)]
     pub no_swarm: bool,
+    /// Explores from rare states: half the iterations run plain seeds, the rest branch from
+    /// the first run to make a rare assert_sometimes!/assert_reachable! site true (fewer than
+    /// 10% of plain seeds did), replaying it to that step and going on with fresh randomness;
+    /// a failing branch prints its replay as --seed SEED --branch STEP:SEED
+    #[arg(long, conflicts_with_all = ["seed", "replay", "shard", "shard_from_env"])]
+    pub explore: bool,
+    /// With --seed: replays the branch of that seed that exploration ran, from the failure's
+    /// replay command (STEP:SEED[,STEP:SEED...]: after task poll STEP, fresh randomness from SEED)
+    #[arg(long, value_name = "POINTS", requires = "seed", value_parser = parse_branch_points)]
+    pub branch: Option<Vec<crate::runner::Branch>>,
     /// Where the campaign keeps its failures (JSON Lines, appended to), whose seeds the next
     /// campaign of the same simulation and flags runs first; `off` keeps none
     /// [default: .tidepool/failures.jsonl in the workspace]
@@ -240,6 +250,12 @@ pub fn parse_wall(text: &str) -> Result<SeedLimit<Duration>, String> {
         .filter(|wall| !wall.is_zero() && *wall <= WALL_PER_SEED_MAX)
         .ok_or_else(|| format!("duration '{text}' is out of range; give 1ms to 30 days, or off"))?;
     Ok(SeedLimit::Max(wall))
+}
+
+/// Parses `--branch` (see [`crate::runner::parse_branches`]); a function of
+/// its own so that clap takes the whole chain as one value.
+fn parse_branch_points(text: &str) -> Result<Vec<crate::runner::Branch>, String> {
+    crate::runner::parse_branches(text)
 }
 
 /// Parses a seed in decimal or `0x` hexadecimal.

@@ -168,6 +168,9 @@ pub fn apply(mut builder: SimulationBuilder, args: &SimArgs) -> SimulationBuilde
     }
     if let Some(seed) = args.seed {
         builder = builder.seeds([seed]).jobs(1).verbose_replay(true);
+        if let Some(points) = &args.branch {
+            builder = builder.branch(points.clone());
+        }
     } else if args.replay.is_some() {
         builder = builder.verbose_replay(true);
     } else if let Some(path) = super::keep::failure_file_path(args.failure_file.as_ref()) {
@@ -189,6 +192,7 @@ pub fn apply(mut builder: SimulationBuilder, args: &SimArgs) -> SimulationBuilde
         }
     }
     builder
+        .explore(args.explore)
         .check_determinism(args.check_determinism)
         .strict_coverage(args.strict_coverage)
         .progress(!args.json && args.seed.is_none() && std::io::stderr().is_terminal())
@@ -197,7 +201,8 @@ pub fn apply(mut builder: SimulationBuilder, args: &SimArgs) -> SimulationBuilde
 /// The arguments that are the simulation's own (not campaign control), kept in replay commands.
 fn passthrough_args() -> Vec<String> {
     // The per-seed budgets stay: a seed that failed on one fails again under it.
-    const WITH_VALUE: [&str; 13] = [
+    const WITH_VALUE: [&str; 14] = [
+        "--branch",
         "--replay",
         "--shrink-dir",
         "--timeline",
@@ -212,7 +217,8 @@ fn passthrough_args() -> Vec<String> {
         "--shard",
         "--shards",
     ];
-    const ALONE: [&str; 5] = [
+    const ALONE: [&str; 6] = [
+        "--explore",
         "--shrink",
         "--json",
         "--check-determinism",

@@ -162,6 +162,10 @@ pub(crate) struct CampaignOptions {
     pub(crate) keeping: Option<super::failure_file::Keeping>,
     /// Where a shrunk first failure's replay file goes; `None`: no shrinking.
     pub(crate) shrink_dir: Option<std::path::PathBuf>,
+    /// Exploration from rare states (`--explore`).
+    pub(crate) explore: bool,
+    /// The branch points every seed runs with (`--branch`, with one `--seed`).
+    pub(crate) branch: Vec<super::explore::Branch>,
 }
 
 /// Configures a simulation: its processes, workloads, seeds, invariants and
@@ -267,6 +271,8 @@ impl SimulationBuilder {
                 budget: SeedBudget::default(),
                 keeping: None,
                 shrink_dir: None,
+                explore: false,
+                branch: Vec::new(),
             },
             zero_workloads: false,
         }
@@ -537,8 +543,9 @@ impl SimulationBuilder {
             .jobs(1)
             .verbose_replay(true)
             .into_plan()?;
+        let branches = options.branch.clone();
         let report = campaign::run(plan.clone(), options);
-        let timeline = crate::timeline::record(&plan, seed, log_filter);
+        let timeline = crate::timeline::record(&plan, seed, &branches, log_filter);
         Ok((report, timeline))
     }
 
@@ -566,7 +573,8 @@ impl SimulationBuilder {
         let (plan, options, file) = super::shrink::replay_plan(&plan, &options, path)?;
         let mut report = campaign::run(plan.clone(), options);
         super::shrink::check_replay(&file, path, &mut report);
-        let timeline = timeline_log.map(|log| crate::timeline::record(&plan, file.seed(), log));
+        let timeline =
+            timeline_log.map(|log| crate::timeline::record(&plan, file.seed(), &[], log));
         Ok((report, timeline))
     }
 

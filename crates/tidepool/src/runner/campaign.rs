@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use super::budget::WorkerLinks;
 use super::builder::{CampaignOptions, Plan, SeedSource};
+use super::explore::{Branch, Explorer};
 use super::failure::{Caught, Cause, Failure, FailureKind};
 use super::iteration::{IterationResult, run_iteration};
 use super::report::SimulationReport;
@@ -67,7 +68,15 @@ pub(crate) fn run(plan: Arc<Plan>, options: CampaignOptions) -> SimulationReport
                 .to_string(),
         );
     }
-    report.stopped_early = execute(&plan, &options, seeds, &mut report);
+    report.stopped_early = if options.explore {
+        explore(&plan, &options, seeds, &mut report)
+    } else {
+        let branches = match options.branch.is_empty() {
+            true => Vec::new(),
+            false => vec![Arc::from(options.branch.as_slice()); seeds.len() as usize],
+        };
+        execute(&plan, &options, seeds, branches, None, &mut report)
+    };
     // A `--seed` replay is itself the replay; a determinism check has already
     // run every seed twice.
     if !options.verbose_replay && !options.check_determinism {
@@ -86,6 +95,48 @@ pub(crate) fn run(plan: Arc<Plan>, options: CampaignOptions) -> SimulationReport
     super::failure_file::keep_new(&plan, &options, &mut report);
     report.wall_time_s = started.elapsed().as_secs_f64();
     report
+}
+
+/// An explored campaign (`--explore`): the plain seeds first, then rounds
+/// of branches from the rare states they reached, each planned from every
+/// result before it; plain seeds again once nothing is rare.
+fn explore(
+    plan: &Arc<Plan>,
+    options: &CampaignOptions,
+    seeds: ShardSeeds,
+    report: &mut SimulationReport,
+) -> Option<String> {
+    let total = seeds.len();
+    let base = seeds.base_seed().expect("exploration runs derived seeds");
+    let mut explorer = Explorer::new(plan.clone(), base);
+    let mut done = super::explore::plain_first(total);
+    let first = ShardSeeds::derived_range(base, 0, done);
+    let mut stopped = execute(
+        plan,
+        options,
+        first,
+        Vec::new(),
+        Some(&mut explorer),
+        report,
+    );
+    while stopped.is_none() && done < total {
+        let size = super::explore::round_size(done, total);
+        let round = explorer.plan_round(done, size);
+        if round.is_empty() {
+            let rest = ShardSeeds::derived_range(base, done, total - done);
+            stopped = execute(plan, options, rest, Vec::new(), Some(&mut explorer), report);
+            break;
+        }
+        let (seeds, branches) = round
+            .into_iter()
+            .map(|run| (run.seed, run.branches))
+            .unzip();
+        let work = ShardSeeds::explicit_from(seeds, done);
+        stopped = execute(plan, options, work, branches, Some(&mut explorer), report);
+        done += size;
+    }
+    report.exploration = Some(explorer.report());
+    stopped
 }
 
 enum Message {
@@ -132,6 +183,8 @@ struct WorkerState {
 struct Shared {
     plan: Arc<Plan>,
     seeds: ShardSeeds,
+    /// The branch points of the seed at each position; empty when no seed branches.
+    branches: Vec<Arc<[Branch]>>,
     /// The position in `seeds` of the next seed to take.
     cursor: AtomicU64,
     stop: AtomicBool,
@@ -141,18 +194,33 @@ struct Shared {
     campaign_thread: std::thread::Thread,
 }
 
-/// Runs every seed, folding each result into `report` in seed order; returns
-/// why it stopped early, if it did.
+impl Shared {
+    /// The branch points of the seed at `position`.
+    fn branches_at(&self, position: u64) -> Arc<[Branch]> {
+        usize::try_from(position)
+            .ok()
+            .and_then(|position| self.branches.get(position))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// Runs every seed (at each position, with its branch points in
+/// `branches`, if any), folding each result into `report` in seed order,
+/// and showing it to `explorer` first; returns why it stopped early, if it did.
 pub(crate) fn execute(
     plan: &Arc<Plan>,
     options: &CampaignOptions,
     seeds: ShardSeeds,
+    branches: Vec<Arc<[Branch]>>,
+    explorer: Option<&mut Explorer>,
     report: &mut SimulationReport,
 ) -> Option<String> {
     let total = seeds.len();
     let shared = Arc::new(Shared {
         plan: plan.clone(),
         seeds,
+        branches,
         cursor: AtomicU64::new(0),
         stop: AtomicBool::new(false),
         check_determinism: options.check_determinism,
@@ -168,7 +236,11 @@ pub(crate) fn execute(
     let mut stopped_early = pool.start(options.jobs, report);
     let progress = super::progress::Progress::new(options.progress, total);
     let started = Instant::now();
-    let mut results = InOrder::default();
+    let mut results = InOrder {
+        next: 0,
+        pending: BTreeMap::new(),
+        explorer,
+    };
     // Until every worker has exited, except abandoned ones with nothing left to report.
     while pool
         .workers
@@ -220,7 +292,7 @@ pub(crate) fn execute(
     }
     // Seeds after a gap (a campaign stopped early) are still reported, in order.
     for result in std::mem::take(&mut results.pending).into_values() {
-        add_to_report(report, result);
+        results.fold(report, result);
     }
     stopped_early
 }
@@ -325,7 +397,12 @@ impl Pool {
                     None,
                 ),
             };
-            failures.push(stuck_failure(&self.shared, iteration, seed, cause));
+            let branches = self.shared.branches_at(position);
+            failures.push(stuck_failure(
+                &self.shared,
+                (iteration, seed, branches),
+                cause,
+            ));
             // Refused, the remaining workers take its share; with none left, the
             // campaign ends and reports the seeds it did not run.
             if let Err(error) = self.spawn_worker() {
@@ -339,22 +416,30 @@ impl Pool {
 /// Folds results into the report in seed order as they come, holding back
 /// only those that come before an earlier seed's (at most about one per
 /// worker): the campaign's memory stays flat however many seeds it runs.
-#[derive(Default)]
-struct InOrder {
+struct InOrder<'a> {
     /// The position in the shard's seeds of the next result to fold.
     next: u64,
     /// Results that came early, by iteration.
     pending: BTreeMap<u64, IterationResult>,
+    /// Shown every result before the report, when the campaign explores.
+    explorer: Option<&'a mut Explorer>,
 }
 
-impl InOrder {
+impl InOrder<'_> {
+    fn fold(&mut self, report: &mut SimulationReport, result: IterationResult) {
+        if let Some(explorer) = self.explorer.as_deref_mut() {
+            explorer.observe(&result);
+        }
+        add_to_report(report, result);
+    }
+
     fn add(&mut self, result: IterationResult, seeds: &ShardSeeds, report: &mut SimulationReport) {
         self.pending.insert(result.index, result);
         while let Some((index, _)) = seeds.get(self.next) {
             let Some(result) = self.pending.remove(&index) else {
                 break;
             };
-            add_to_report(report, result);
+            self.fold(report, result);
             self.next += 1;
         }
     }
@@ -407,6 +492,7 @@ fn worker_loop(
         let Some((index, seed)) = shared.seeds.get(position) else {
             return;
         };
+        let branches = shared.branches_at(position);
         if sender
             .send(Message::Started {
                 worker: id,
@@ -416,7 +502,7 @@ fn worker_loop(
         {
             return;
         }
-        let result = run_seed(shared, index, seed, heartbeat);
+        let result = run_seed(shared, index, seed, &branches, heartbeat);
         if sender
             .send(Message::Done {
                 worker: id,
@@ -429,17 +515,31 @@ fn worker_loop(
     }
 }
 
-fn run_seed(shared: &Shared, index: u64, seed: u64, heartbeat: &AtomicU64) -> IterationResult {
+fn run_seed(
+    shared: &Shared,
+    index: u64,
+    seed: u64,
+    branches: &Arc<[Branch]>,
+    heartbeat: &AtomicU64,
+) -> IterationResult {
     if !shared.check_determinism {
-        return run_iteration(&shared.plan, index, seed, shared.record, heartbeat);
+        return run_iteration(
+            &shared.plan,
+            index,
+            seed,
+            branches,
+            shared.record,
+            heartbeat,
+        );
     }
     // Compared by trace hash alone, unrecorded: a seed whose runs agree (nearly
     // all) keeps no event. Compared even when the first run failed: a failure
     // that does not reproduce is the nondeterminism to report, not the failure.
-    let (mut first, second) = run_twice(shared, index, seed, heartbeat, false);
+    let (mut first, second) = run_twice(shared, index, seed, branches, heartbeat, false);
     if first.trace_hash != second.trace_hash {
         // Only a seed whose runs part is run twice more, recorded, to say where.
-        let (first_recorded, second_recorded) = run_twice(shared, index, seed, heartbeat, true);
+        let (first_recorded, second_recorded) =
+            run_twice(shared, index, seed, branches, heartbeat, true);
         let reason = if first_recorded.trace_hash != second_recorded.trace_hash {
             divergence(
                 (
@@ -470,9 +570,10 @@ fn run_seed(shared: &Shared, index: u64, seed: u64, heartbeat: &AtomicU64) -> It
             origin: "determinism check".into(),
             time: first.sim_time,
             replay: format!(
-                "{} --seed {seed:#018x} --check-determinism",
-                shared.plan.replay_command
+                "{} --check-determinism",
+                super::explore::replay_command(&shared.plan.replay_command, seed, branches)
             ),
+            branch: branches.to_vec(),
         });
     }
     first.events = None;
@@ -487,17 +588,18 @@ fn run_twice(
     shared: &Shared,
     index: u64,
     seed: u64,
+    branches: &Arc<[Branch]>,
     heartbeat: &AtomicU64,
     record: bool,
 ) -> (IterationResult, IterationResult) {
-    let first = run_iteration(&shared.plan, index, seed, record, heartbeat);
+    let first = run_iteration(&shared.plan, index, seed, branches, record, heartbeat);
     let links = super::budget::thread_links();
     let second = std::thread::scope(|scope| {
         let rerun = std::thread::Builder::new()
             .name(format!("tidepool-rerun-{seed:#x}"))
             .spawn_scoped(scope, || {
                 super::budget::link_thread(links);
-                run_iteration(&shared.plan, index, seed, record, heartbeat)
+                run_iteration(&shared.plan, index, seed, branches, record, heartbeat)
             });
         match rerun {
             Ok(rerun) => rerun
@@ -507,7 +609,7 @@ fn run_twice(
             // thread-locals go unseen.
             Err(error) => {
                 tracing::warn!("no thread for the determinism check's second run: {error}");
-                run_iteration(&shared.plan, index, seed, record, heartbeat)
+                run_iteration(&shared.plan, index, seed, branches, record, heartbeat)
             }
         }
     });
@@ -630,17 +732,24 @@ fn watchdog_cause(limit: Duration) -> Cause {
 }
 
 /// The failure of a seed whose thread the campaign gave up on.
-fn stuck_failure(shared: &Shared, index: u64, seed: u64, cause: Cause) -> IterationResult {
+fn stuck_failure(
+    shared: &Shared,
+    (index, seed, branches): (u64, u64, Arc<[Branch]>),
+    cause: Cause,
+) -> IterationResult {
     let caught = Caught {
         cause,
         time: crate::time::Instant::ZERO,
     };
-    let replay = format!("{} --seed {seed:#018x}", shared.plan.replay_command);
+    let replay = super::explore::replay_command(&shared.plan.replay_command, seed, &branches);
+    let mut failure = caught.into_failure(index, seed, replay);
+    failure.branch = branches.to_vec();
     IterationResult {
         mix: None,
         index,
         seed,
-        failure: Some(caught.into_failure(index, seed, replay)),
+        branches,
+        failure: Some(failure),
         sim_time: crate::time::Instant::ZERO,
         trace_hash: 0,
         trace_len: 0,
@@ -691,6 +800,7 @@ pub(crate) fn empty_report(
         kept: None,
         shrunk: None,
         swarm: Default::default(),
+        exploration: None,
     }
 }
 
@@ -740,6 +850,7 @@ mod divergence_tests {
             time: crate::time::Instant::ZERO,
             replay: String::new(),
             replayed: None,
+            branch: Vec::new(),
         };
         let longer = [event(0), event(1)];
         let shorter = [event(0)];

@@ -142,4 +142,22 @@ pub enum ConfigError {
          add --base-seed S (or .base_seed(S))"
     )]
     ShardWithoutBaseSeed,
+    /// `explore` with an explicit seed list.
+    #[error(
+        "--explore plans its branches from a campaign of derived seeds, but the seeds are explicit; \
+         use --iterations N (or .iterations(n)) instead of --seed / .seeds(..)"
+    )]
+    ExploreWithExplicitSeeds,
+    /// `explore` on a shard.
+    #[error(
+        "--explore plans each round from the whole campaign's results, which a shard does not see; \
+         run the explored campaign whole (without --shard)"
+    )]
+    ExploreWithShard,
+    /// Branch points without exactly one explicit seed.
+    #[error(
+        "--branch replays one seed branched at its points; give exactly one --seed SEED \
+         (or .seeds([seed])) with it, and no --explore"
+    )]
+    BranchWithoutOneSeed,
 }

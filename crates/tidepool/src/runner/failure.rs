@@ -87,6 +87,10 @@ pub struct Failure {
     /// watchdog or determinism failure, or a `--seed` replay).
     #[serde(default)]
     pub replayed: Option<bool>,
+    /// Where the run branched from its seed's run, when exploration found it
+    /// (`--explore`); empty for a plain seed. The replay passes it as `--branch`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub branch: Vec<super::explore::Branch>,
 }
 
 /// What stopped a run, before it is tied to a seed: named fields, since an
@@ -120,6 +124,7 @@ impl Caught {
             time: self.time,
             replay,
             replayed: None,
+            branch: Vec::new(),
         }
     }
 }

@@ -240,7 +240,14 @@ pub(crate) fn rerun_kept(
     let mut rerun = super::campaign::empty_report(plan, &rerun_options, None);
     if !seeds.is_empty() {
         let shard_seeds = ShardSeeds::new(&rerun_options.seeds, None);
-        super::campaign::execute(plan, &rerun_options, shard_seeds, &mut rerun);
+        super::campaign::execute(
+            plan,
+            &rerun_options,
+            shard_seeds,
+            Vec::new(),
+            None,
+            &mut rerun,
+        );
     }
     let failing: BTreeSet<u64> = rerun.failures.iter().map(|failure| failure.seed).collect();
     Some(KeptRerun {
@@ -262,10 +269,23 @@ pub(crate) fn keep_new(plan: &Plan, options: &CampaignOptions, report: &mut Simu
     let Some(keeping) = keeps(options) else {
         return;
     };
+    // A kept entry is a seed: a branch of one (exploration) is replayed by
+    // its own command instead.
+    let branched = report
+        .failures
+        .iter()
+        .filter(|failure| !failure.branch.is_empty())
+        .count();
+    if branched > 0 {
+        report.notes.push(format!(
+            "{branched} failure(s) found by exploration are not kept in the failure file \
+             (it keeps seeds, not branches); replay each with its --branch command"
+        ));
+    }
     let new: Vec<KeptFailure> = report
         .failures
         .iter()
-        .filter(|failure| failure.kind != FailureKind::Nondeterminism)
+        .filter(|failure| failure.kind != FailureKind::Nondeterminism && failure.branch.is_empty())
         .map(|failure| {
             let mut entry = entry(
                 &plan.name,

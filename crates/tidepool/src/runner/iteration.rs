@@ -13,6 +13,7 @@ use super::attrition::FaultCounts;
 use super::budget::ArmedBudget;
 use super::builder::{NetworkChoice, Plan};
 use super::chaos::{self, FaultHandle};
+use super::explore::Branch;
 use super::failure::{self, Caught, Cause, Failure, FailureKind, Failures};
 use super::final_check::FinalCheckWorkload;
 use super::processes::{self, ProcessTable, Processes};
@@ -34,6 +35,8 @@ pub(crate) struct IterationResult {
     /// The seed's fault mix, under swarm testing.
     pub(crate) mix: Option<super::swarm::FaultMix>,
     pub(crate) seed: u64,
+    /// Where the run branched from its seed's run (exploration); empty for a plain seed.
+    pub(crate) branches: Arc<[Branch]>,
     pub(crate) failure: Option<Failure>,
     pub(crate) sim_time: Instant,
     pub(crate) trace_hash: u64,
@@ -79,10 +82,18 @@ struct StepHook<'a> {
     heartbeat: &'a AtomicU64,
     state_version: u64,
     caught: Option<Caught>,
+    /// The branch points still ahead, in step order.
+    branches: &'a [Branch],
 }
 
 impl StepHook<'_> {
     fn after_step(&mut self, info: &StepInfo) -> Option<String> {
+        if let Some((branch, rest)) = self.branches.split_first()
+            && info.polls == branch.step
+        {
+            sim::with_world("branch", |world| world.reseed(branch.seed));
+            self.branches = rest;
+        }
         if info.polls % 64 == 0 {
             self.heartbeat.fetch_add(1, Ordering::Relaxed);
         }
@@ -162,11 +173,12 @@ pub(crate) fn run_iteration(
     plan: &Arc<Plan>,
     index: u64,
     seed: u64,
+    branches: &Arc<[Branch]>,
     record: bool,
     heartbeat: &AtomicU64,
 ) -> IterationResult {
     if plan.sanitizer != SanitizerMode::Virtualize {
-        return run_iteration_here(plan, index, seed, record, heartbeat);
+        return run_iteration_here(plan, index, seed, branches, record, heartbeat);
     }
     let links = super::budget::thread_links();
     std::thread::scope(|scope| {
@@ -174,7 +186,7 @@ pub(crate) fn run_iteration(
             .name(format!("tidepool-seed-{seed:#x}"))
             .spawn_scoped(scope, || {
                 super::budget::link_thread(links);
-                run_iteration_here(plan, index, seed, record, heartbeat)
+                run_iteration_here(plan, index, seed, branches, record, heartbeat)
             });
         match thread.map(|thread| thread.join()) {
             Ok(Ok(result)) => result,
@@ -183,7 +195,7 @@ pub(crate) fn run_iteration(
             // standard library's HashMap keys are then this thread's.
             Err(error) => {
                 tracing::warn!("no thread for a virtualized iteration: {error}");
-                run_iteration_here(plan, index, seed, record, heartbeat)
+                run_iteration_here(plan, index, seed, branches, record, heartbeat)
             }
         }
     })
@@ -193,6 +205,7 @@ fn run_iteration_here(
     plan: &Arc<Plan>,
     index: u64,
     seed: u64,
+    branches: &Arc<[Branch]>,
     record: bool,
     heartbeat: &AtomicU64,
 ) -> IterationResult {
@@ -217,6 +230,7 @@ fn run_iteration_here(
         heartbeat,
         state_version: 0,
         caught: None,
+        branches,
     };
     let mut run_assertions = RunAssertions::default();
     let mut faults = FaultCounts::default();
@@ -247,12 +261,18 @@ fn run_iteration_here(
         (Err(error), None) => Some(sim_error_failure(error, run.end_time)),
     };
     let leaks = sanitizer.finish();
-    let replay = format!("{} --seed {seed:#018x}", plan.replay_command);
+    let replay = super::explore::replay_command(&plan.replay_command, seed, branches);
+    let failure = failure.map(|caught| {
+        let mut failure = caught.into_failure(index, seed, replay);
+        failure.branch = branches.to_vec();
+        failure
+    });
     IterationResult {
         index,
         mix,
         seed,
-        failure: failure.map(|caught| caught.into_failure(index, seed, replay)),
+        branches: branches.clone(),
+        failure,
         sim_time: run.end_time,
         trace_hash: run.trace_hash,
         trace_len: run.trace_len,

@@ -9,6 +9,7 @@ mod campaign;
 mod chaos;
 mod clock_skew;
 mod config;
+mod explore;
 mod failure;
 mod failure_file;
 mod final_check;
@@ -37,6 +38,9 @@ pub use campaign::{JOBS_PER_CORE_MAX, jobs_max};
 pub use chaos::{FaultHandle, LookupError, ProcessId};
 pub use clock_skew::ClockSkew;
 pub use config::ConfigError;
+pub use explore::{
+    Branch, EXPLORE_SHARE, Exploration, ExploredSite, RARE_SHARE, format_branches, parse_branches,
+};
 pub use failure::{Failure, FailureKind};
 pub use failure_file::{
     FAILURE_FILE_DEFAULT, FAILURE_FILE_FORMAT, KEPT_SEEDS_MAX, KeptFailure, KeptRerun,

@@ -58,6 +58,7 @@ pub(crate) fn verify(plan: &Arc<Plan>, failures: &mut [Failure], watchdog: Durat
 
 fn replay(plan: &Arc<Plan>, failure: &Failure, watchdog: Duration) -> Replayed {
     let (plan, index, seed) = (plan.clone(), failure.iteration, failure.seed);
+    let branches: Arc<[super::explore::Branch]> = failure.branch.as_slice().into();
     let (sender, receiver) = mpsc::channel();
     // A fresh thread: state left in thread-locals by the campaign's runs must
     // not make the replay agree with them.
@@ -65,7 +66,7 @@ fn replay(plan: &Arc<Plan>, failure: &Failure, watchdog: Duration) -> Replayed {
         .name(format!("tidepool-replay-{seed:#x}"))
         .spawn(move || {
             let heartbeat = AtomicU64::new(0);
-            let result = run_iteration(&plan, index, seed, false, &heartbeat);
+            let result = run_iteration(&plan, index, seed, &branches, false, &heartbeat);
             let _ = sender.send(result.failure);
         });
     if let Err(error) = spawned {

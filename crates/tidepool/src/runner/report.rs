@@ -87,6 +87,10 @@ pub struct SimulationReport {
     /// the original, and its replay file; `None` when not asked or nothing failed.
     #[serde(default)]
     pub shrunk: Option<super::shrink::Shrunk>,
+    /// What exploration did (`--explore`): plain seeds, branches, and the
+    /// rare sites branched from; `None` when the campaign did not explore.
+    #[serde(default)]
+    pub exploration: Option<super::Exploration>,
 }
 
 impl SimulationReport {
@@ -463,6 +467,13 @@ impl fmt::Display for SimulationReport {
                 "\nswarm (each seed's fault families; --no-swarm runs the fixed mix):"
             )?;
             write!(f, "{}", self.swarm)?;
+        }
+        if let Some(exploration) = &self.exploration {
+            writeln!(
+                f,
+                "\nexploration (branches from the first run to make a rare site true):"
+            )?;
+            write!(f, "{exploration}")?;
         }
         if !self.leaks.is_empty() {
             writeln!(

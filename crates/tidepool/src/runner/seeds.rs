@@ -20,6 +20,8 @@ pub(crate) struct ShardSeeds {
     shard_index: u64,
     shard_count: u64,
     len: u64,
+    /// The campaign iteration of position 0 (past 0 for exploration's later rounds).
+    offset: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -48,6 +50,29 @@ impl ShardSeeds {
             shard_index,
             shard_count,
             len,
+            offset: 0,
+        }
+    }
+
+    /// The iterations `first..first + len` of an unsharded campaign from `base`.
+    pub(crate) fn derived_range(base: u64, first: u64, len: u64) -> ShardSeeds {
+        ShardSeeds {
+            source: Source::Derived { base },
+            shard_index: 0,
+            shard_count: 1,
+            len,
+            offset: first,
+        }
+    }
+
+    /// `seeds`, as the iterations from `first` on.
+    pub(crate) fn explicit_from(seeds: Vec<u64>, first: u64) -> ShardSeeds {
+        ShardSeeds {
+            len: seeds.len() as u64,
+            source: Source::Explicit(seeds),
+            shard_index: 0,
+            shard_count: 1,
+            offset: first,
         }
     }
 
@@ -72,10 +97,10 @@ impl ShardSeeds {
         // Cannot overflow: the result is below the campaign's iterations.
         let iteration = self.shard_index + position * self.shard_count;
         let seed = match &self.source {
-            Source::Derived { base } => derive_seed(*base, iteration),
+            Source::Derived { base } => derive_seed(*base, self.offset + iteration),
             Source::Explicit(seeds) => seeds[usize::try_from(iteration).ok()?],
         };
-        Some((iteration, seed))
+        Some((self.offset + iteration, seed))
     }
 }
 

@@ -63,6 +63,9 @@ pub(crate) struct World {
     pub(crate) tag: u16,
     pub(crate) now: u64,
     pub(crate) rng: Xoshiro256PlusPlus,
+    /// Tasks picked to poll so far: the number of the step in progress
+    /// (from 1), where exploration branches a run.
+    pub(crate) steps: u64,
     pub(crate) trace: Trace,
     pub(crate) events: EventQueue,
     pub(crate) timers: Timers,
@@ -99,6 +102,7 @@ impl World {
             tag: (id % 0xfffe + 1) as u16,
             now: 0,
             rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+            steps: 0,
             trace: Trace::new(seed, record_events),
             events: EventQueue::default(),
             timers: Timers::default(),
@@ -117,6 +121,12 @@ impl World {
     #[inline]
     pub(crate) fn now(&self) -> Instant {
         Instant::from_nanos(self.now)
+    }
+
+    /// Replaces the world's randomness with a fresh stream from `seed`: a
+    /// branch of the run from this point on (exploration).
+    pub(crate) fn reseed(&mut self, seed: u64) {
+        self.rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     }
 
     #[inline]
@@ -235,6 +245,7 @@ impl World {
                 let future = future.take().expect("checked by the pattern");
                 let (generation, owner) = (entry.generation, entry.owner);
                 self.current = Some((slot, owner));
+                self.steps += 1;
                 self.trace.record(self.now, TraceKind::Poll, slot, 0);
                 return Some((slot, generation, future));
             }

@@ -7,13 +7,19 @@ use super::model::{Recorded, Timeline};
 use super::{hook, logs};
 use crate::runner::Plan;
 
-/// Runs `seed` once more with the trace, the hooks and the log capture (at
-/// `log_filter`) on, into its timeline.
-pub(crate) fn record(plan: &Arc<Plan>, seed: u64, log_filter: &str) -> Timeline {
+/// Runs `seed` (branched at `branches`, if any) once more with the trace,
+/// the hooks and the log capture (at `log_filter`) on, into its timeline.
+pub(crate) fn record(
+    plan: &Arc<Plan>,
+    seed: u64,
+    branches: &[crate::runner::Branch],
+    log_filter: &str,
+) -> Timeline {
+    let branches: Arc<[crate::runner::Branch]> = branches.into();
     let heartbeat = AtomicU64::new(0);
     hook::start();
     let (result, lines, dropped) = logs::capture(log_filter, || {
-        crate::runner::run_iteration(plan, 0, seed, true, &heartbeat)
+        crate::runner::run_iteration(plan, 0, seed, &branches, true, &heartbeat)
     });
     let seen = hook::finish();
     Timeline::build(Recorded {

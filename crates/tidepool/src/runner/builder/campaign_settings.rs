@@ -148,6 +148,33 @@ impl SimulationBuilder {
         self
     }
 
+    /// Explores from rare states: the campaign runs its first
+    /// [`1 - EXPLORE_SHARE`](crate::runner::EXPLORE_SHARE) of its iterations
+    /// as plain seeds, then spends the rest on *branches*: runs that replay a
+    /// seed up to the step where it first made a rare `assert_sometimes!` or
+    /// `assert_reachable!` site true (one fewer than
+    /// [`RARE_SHARE`](crate::runner::RARE_SHARE) of the plain seeds did) and
+    /// go on from there with fresh randomness. Rounds of branches are planned
+    /// from the results in seed order, so an explored campaign is as
+    /// reproducible as any; each failing branch replays with its seed and
+    /// [`branch`](SimulationBuilder::branch) points. When no site is rare, the
+    /// rest are plain seeds. The report's
+    /// [`exploration`](crate::SimulationReport::exploration) lists the sites.
+    /// Needs derived seeds (`iterations`), and no shard. Default: off.
+    pub fn explore(mut self, on: bool) -> SimulationBuilder {
+        self.options.explore = on;
+        self
+    }
+
+    /// Replays the one explicit seed ([`seeds`](SimulationBuilder::seeds))
+    /// branched at `points`, as exploration ran it (a failure's
+    /// [`branch`](crate::Failure::branch); `--branch` on the command line).
+    /// Default: none (the seed's own run).
+    pub fn branch(mut self, points: Vec<crate::runner::Branch>) -> SimulationBuilder {
+        self.options.branch = points;
+        self
+    }
+
     pub(crate) fn verbose_replay(mut self, verbose: bool) -> SimulationBuilder {
         self.options.verbose_replay = verbose;
         self

@@ -49,6 +49,21 @@ impl SimulationBuilder {
         if self.options.shard.is_some() && derived_without_base {
             return Err(ConfigError::ShardWithoutBaseSeed);
         }
+        if self.options.explore {
+            if !matches!(self.options.seeds, SeedSource::Derived { .. }) {
+                return Err(ConfigError::ExploreWithExplicitSeeds);
+            }
+            if self.options.shard.is_some() {
+                return Err(ConfigError::ExploreWithShard);
+            }
+        }
+        if !self.options.branch.is_empty() {
+            let one_seed =
+                matches!(&self.options.seeds, SeedSource::Explicit(seeds) if seeds.len() == 1);
+            if !one_seed || self.options.explore {
+                return Err(ConfigError::BranchWithoutOneSeed);
+            }
+        }
         self.validate_groups()?;
         if self.zero_workloads {
             return Err(ConfigError::ZeroWorkloads);

@@ -48,8 +48,18 @@ pub(crate) fn after_campaign(
     let Some(dir) = &options.shrink_dir else {
         return;
     };
-    let Some(first) = report.failures.iter().find(|f| shrinkable(f.kind)) else {
-        if !report.failures.is_empty() {
+    let Some(first) = report
+        .failures
+        .iter()
+        .find(|f| shrinkable(f.kind) && f.branch.is_empty())
+    else {
+        if report.failures.iter().any(|f| !f.branch.is_empty()) {
+            report.notes.push(
+                "not shrunk: a failure found by exploration (a branch) is not shrunk; \
+                 its edits would move the step it branches at"
+                    .into(),
+            );
+        } else if !report.failures.is_empty() {
             report
                 .notes
                 .push("no failure to shrink: each varies from run to run".into());
@@ -138,5 +148,6 @@ pub(crate) fn check_replay(file: &ReplayFile, path: &Path, report: &mut Simulati
         time: crate::time::Instant::ZERO,
         replay: String::new(),
         replayed: None,
+        branch: Vec::new(),
     });
 }

@@ -131,7 +131,7 @@ pub(crate) fn edited_plan(plan: &Plan, edits: &Edits) -> Plan {
 pub(crate) fn run_edited(plan: &Plan, seed: u64, edits: &Edits) -> (Option<Failure>, RunSummary) {
     let plan = Arc::new(edited_plan(plan, edits));
     let heartbeat = AtomicU64::new(0);
-    let result = run_iteration(&plan, 0, seed, false, &heartbeat);
+    let result = run_iteration(&plan, 0, seed, &Arc::default(), false, &heartbeat);
     let summary = RunSummary {
         fault_counts: result.faults,
         faults: result.applied_faults,
