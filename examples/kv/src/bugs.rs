@@ -69,6 +69,14 @@ pub struct Bugs {
     /// writes the value it read back (to refresh the entry): a SET of the key
     /// by another client in between is overwritten. Default: off.
     pub get_rewrites_stale_value: bool,
+    /// Server: once the network has cut a connection off (a read or write
+    /// failed, e.g. on a reset), every new connection is accepted and then
+    /// ignored, without a word, until the shutdown: the server keeps serving
+    /// the connections it had and keeps running, but answers nobody new. Only
+    /// faults cut connections off, and a client that gets no reply just times
+    /// out (its request indeterminate), so only a liveness property catches
+    /// it. Default: off.
+    pub ignores_clients_after_reset: bool,
 }
 
 impl Bugs {
@@ -123,6 +131,10 @@ impl Bugs {
                 "get_rewrites_stale_value",
                 "server's GET writes the value it read back after an await, over a newer SET",
             ),
+            (
+                "ignores_clients_after_reset",
+                "server silently ignores every new connection once the network cuts one off",
+            ),
         ]
     }
 
@@ -147,6 +159,7 @@ impl Bugs {
             "key_limit_off_by_one" => &mut self.key_limit_off_by_one,
             "pipelined_replies_reordered" => &mut self.pipelined_replies_reordered,
             "get_rewrites_stale_value" => &mut self.get_rewrites_stale_value,
+            "ignores_clients_after_reset" => &mut self.ignores_clients_after_reset,
             _ => return None,
         };
         Some(flag)

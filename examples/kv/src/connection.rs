@@ -54,16 +54,20 @@ enum End {
 impl<P: Providers> Connection<P> {
     /// Answers requests until the peer closes, the server shuts down, the
     /// peer completes no request within the idle timeout, or it breaks the
-    /// protocol; then closes the connection.
-    pub(crate) async fn serve<S>(self, stream: S)
+    /// protocol; then closes the connection. Returns whether the network cut
+    /// the connection off (a read or a write failed).
+    pub(crate) async fn serve<S>(self, stream: S) -> bool
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
         if self.store.bugs().one_read_one_request {
-            return self.serve_one_read_per_request(stream).await;
+            self.serve_one_read_per_request(stream).await;
+            return false;
         }
         let mut framed = Framed::new(stream, ServerCodec);
-        match self.answer(&mut framed).await {
+        let answered = self.answer(&mut framed).await;
+        let cut_off = matches!(answered, Err(ProtocolError::Io(_)));
+        match answered {
             Ok(End::PeerClosed) => tracing::debug!(peer = %self.peer, "peer closed"),
             Ok(End::Shutdown) if self.store.bugs().drain_acks_dropped_writes => {
                 if let Err(error) = self.serve_while_draining(&mut framed).await {
@@ -79,6 +83,7 @@ impl<P: Providers> Connection<P> {
         if let Err(error) = framed.close().await {
             tracing::debug!(peer = %self.peer, %error, "close failed");
         }
+        cut_off
     }
 
     async fn answer<S>(&self, framed: &mut Framed<S, ServerCodec>) -> Result<End, ProtocolError>

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use std::time::Duration;
 
@@ -73,6 +74,9 @@ type StreamOf<P> = <<P as Providers>::Network as NetworkProvider>::TcpStream;
 pub struct KvServer {
     config: KvConfig,
     bound: watch::Sender<Option<SocketAddr>>,
+    /// Whether the network has cut a connection of this instance off; read
+    /// only by the planted bug `ignores_clients_after_reset`.
+    cut_off: Arc<AtomicBool>,
 }
 
 impl KvServer {
@@ -81,6 +85,7 @@ impl KvServer {
         KvServer {
             config,
             bound: watch::Sender::new(None),
+            cut_off: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -249,8 +254,17 @@ impl KvServer {
             peer,
             providers: ctx.providers().clone(),
         };
+        let bug = self.config.bugs.ignores_clients_after_reset;
+        let cut_off = self.cut_off.clone();
+        let ignored = bug && cut_off.load(Ordering::Relaxed);
         let _detached = ctx.spawn(format!("kv-conn {peer}"), async move {
-            connection.serve(stream).await;
+            if ignored {
+                // The planted bug: held open, never read, until the shutdown.
+                connection.shutdown.requested().await;
+                drop(stream);
+            } else if connection.serve(stream).await && bug {
+                cut_off.store(true, Ordering::Relaxed);
+            }
             drop(permit);
         });
     }
