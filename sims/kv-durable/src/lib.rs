@@ -16,7 +16,8 @@
 //! seed: power losses are the most common death, syncs are slow and a record
 //! often spans two sectors (so a power loss often finds one torn), syncs fail
 //! ten times as often as by default, and snapshots come every few dozen
-//! records.
+//! records. Liveness, as in `sim-kv`: within [`sim_kv::LIVENESS_BOUND`] of the
+//! faults healing, every server answers a SET and a GET of a key of its own.
 #![warn(missing_docs, unreachable_pub)]
 
 use std::time::Duration;
@@ -84,6 +85,11 @@ pub fn simulation(bugs: DurableBugs) -> SimulationBuilder {
         .invariant(
             "clients see only booted incarnations",
             sim_kv::seen_incarnations_were_booted,
+        )
+        .eventually(
+            sim_kv::LIVENESS_PROPERTY,
+            sim_kv::LIVENESS_BOUND,
+            sim_kv::every_server_answers,
         )
         .iterations(ITERATIONS_DEFAULT)
 }

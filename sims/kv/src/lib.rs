@@ -6,17 +6,20 @@
 //! plus rare partitions and long clogs (so that requests time out), and
 //! attrition that reboots servers gracefully and by crashes during a
 //! 20-second chaos window. An invariant checks that no client ever sees a
-//! server incarnation the server has not booted.
+//! server incarnation the server has not booted. Liveness: within
+//! [`LIVENESS_BOUND`] of the faults healing, every server answers a SET and a
+//! GET of a key of its own ([`every_server_answers`]).
 #![warn(missing_docs, unreachable_pub)]
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use kv::{Bugs, INCARNATIONS_BOOTED, KvConfig, KvServer};
+use kv::protocol::Response;
+use kv::{Bugs, INCARNATIONS_BOOTED, KvClient, KvConfig, KvServer};
 use kv_workload::{INCARNATIONS_SEEN, KvWorkload, KvWorkloadConfig};
 use tidepool::sim::{Latency, NetworkConfig};
-use tidepool::{Attrition, SimulationBuilder, StateView};
+use tidepool::{Attrition, BoxError, SimulationBuilder, StateView, WorkloadContext};
 
 /// Iterations of `cargo xtask sim run kv` when `--iterations` is not given.
 pub const ITERATIONS_DEFAULT: u64 = 300;
@@ -32,6 +35,18 @@ pub const PARTITION_PROBABILITY: f64 = 0.0005;
 /// The longest clog, in [`network`]: longer than the workload's request
 /// timeout, so a clog can time a request out.
 pub const CLOG_DURATION_MAX: Duration = Duration::from_secs(2);
+/// The liveness property of the KV simulations (see [`every_server_answers`]).
+pub const LIVENESS_PROPERTY: &str = "every server answers a SET and a GET";
+/// How soon after the faults heal every server must answer
+/// ([`LIVENESS_PROPERTY`]).
+pub const LIVENESS_BOUND: Duration = Duration::from_secs(5);
+/// The key [`every_server_answers`] writes and reads: outside the workload's
+/// key space (whose keys are `k`, `kk`, the empty key, `ab`, `ba`, binary keys
+/// and `key-N`), so the workload never reads it and its history never sees it.
+pub const LIVENESS_KEY: &[u8] = b"liveness.probe";
+/// How long each request of [`every_server_answers`] may take, connecting
+/// included.
+pub const LIVENESS_REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The KV simulation, with `bugs` planted in every server and client.
 pub fn simulation(bugs: Bugs) -> SimulationBuilder {
@@ -61,7 +76,52 @@ pub fn simulation(bugs: Bugs) -> SimulationBuilder {
             "clients see only booted incarnations",
             seen_incarnations_were_booted,
         )
+        .eventually(LIVENESS_PROPERTY, LIVENESS_BOUND, every_server_answers)
         .iterations(ITERATIONS_DEFAULT)
+}
+
+/// The liveness check of the KV simulations: every server of the group
+/// `"server"`, one after the other, on a fresh connection, acknowledges a SET
+/// of [`LIVENESS_KEY`] (`Ok`), then answers a GET of it (a value or
+/// `NotFound`); each request within [`LIVENESS_REQUEST_TIMEOUT`]. It asks for
+/// answers, not for right ones: what the GET reads is the safety checks'
+/// business, so a server that loses writes fails them, not this.
+///
+/// # Errors
+///
+/// Names every server that did not answer so, and what it did instead (no
+/// connection, a timeout, another reply).
+pub async fn every_server_answers(ctx: WorkloadContext) -> Result<(), BoxError> {
+    let mut silent = Vec::new();
+    for &server in ctx.processes("server") {
+        if let Err(why) = set_then_get(&ctx, server).await {
+            silent.push(format!("{server}: {why}"));
+        }
+    }
+    if silent.is_empty() {
+        return Ok(());
+    }
+    Err(format!("servers not answering: {}", silent.join("; ")).into())
+}
+
+/// Sets [`LIVENESS_KEY`] on `server`, then reads it.
+async fn set_then_get(ctx: &WorkloadContext, server: SocketAddr) -> Result<(), String> {
+    let mut client = KvClient::new(ctx.providers(), server).with_timeout(LIVENESS_REQUEST_TIMEOUT);
+    let set = client
+        .set(LIVENESS_KEY, &b"alive"[..])
+        .await
+        .map_err(|error| format!("SET failed: {error}"))?;
+    if set.response != Response::Ok {
+        return Err(format!("SET answered {:?}", set.response));
+    }
+    let get = client
+        .get(LIVENESS_KEY)
+        .await
+        .map_err(|error| format!("GET failed: {error}"))?;
+    match get.response {
+        Response::Value(_) | Response::NotFound => Ok(()),
+        other => Err(format!("GET answered {other:?}")),
+    }
 }
 
 /// The simulation's network: [`NetworkConfig::default`]'s mild faults, plus
