@@ -26,7 +26,7 @@ const LOST_WRITE: &[&str] = &["the history is linearizable"];
 /// violates. A bug whose first failure is another one (a server that never
 /// answers, a malformed reply) was caught by accident, and the simulation
 /// would no longer catch it once the accident is fixed.
-const SYMPTOMS: [(&str, &[&str]); 6] = [
+const SYMPTOMS: [(&str, &[&str]); 7] = [
     // The acknowledged record was not synced when the power went.
     ("reply_before_fsync", LOST_WRITE),
     // The torn tail comes back as a value no client wrote.
@@ -45,6 +45,9 @@ const SYMPTOMS: [(&str, &[&str]); 6] = [
     // A write pipelined behind another and answered while the server drained
     // was never logged: the next incarnation has lost it.
     ("drain_writes_skip_the_log", LOST_WRITE),
+    // Records written after a torn tail the failed checkpoint left in the
+    // log: the next recovery stops at the tail and loses them.
+    ("checkpoint_failure_resumes_log", LOST_WRITE),
 ];
 
 /// The assertion messages that may catch the planted bug `name`.

@@ -45,6 +45,15 @@ pub struct DurableBugs {
     /// them. Only requests pipelined into a draining server reach it.
     /// Default: off.
     pub drain_writes_skip_the_log: bool,
+    /// When the checkpoint that ends recovery (a snapshot, then the log
+    /// emptied) fails on a storage fault, recovery goes on with the log as
+    /// it is ("every good record is still there") instead of staying
+    /// unavailable: a torn tail stays in it, new records go after it, and
+    /// the next recovery stops at the tail, losing every write acknowledged
+    /// since. It takes a death that tears the log's tail, a storage fault
+    /// during the next recovery's checkpoint, writes, and another death
+    /// before a snapshot: a rare combination of faults. Default: off.
+    pub checkpoint_failure_resumes_log: bool,
 }
 
 impl DurableBugs {
@@ -75,6 +84,10 @@ impl DurableBugs {
                 "drain_writes_skip_the_log",
                 "writes answered while draining are applied in memory only, never logged",
             ),
+            (
+                "checkpoint_failure_resumes_log",
+                "a failed checkpoint after recovery keeps the log, torn tail and all, and appends after it",
+            ),
         ]
     }
 
@@ -93,6 +106,7 @@ impl DurableBugs {
             "fsync_error_ignored" => &mut self.fsync_error_ignored,
             "recovery_drops_last_record" => &mut self.recovery_drops_last_record,
             "drain_writes_skip_the_log" => &mut self.drain_writes_skip_the_log,
+            "checkpoint_failure_resumes_log" => &mut self.checkpoint_failure_resumes_log,
             _ => return None,
         };
         Some(flag)

@@ -40,30 +40,37 @@ pub(crate) struct WriteAheadLog<F> {
 }
 
 impl<F: StorageFile> WriteAheadLog<F> {
-    /// The log in `file`, emptied durably: it follows the snapshot of
-    /// sequence number `snapshot_lsn`, which must already be durable.
-    ///
-    /// # Errors
-    ///
-    /// The truncation's or the sync's error.
-    pub(crate) async fn start(file: F, snapshot_lsn: u64, bugs: DurableBugs) -> io::Result<Self> {
-        let mut log = WriteAheadLog {
+    /// The log in `file` as it is, `end` bytes long with `records` records up
+    /// to `last_lsn`, appended to at its end. Recovery empties it once a
+    /// snapshot holds its records; only the planted bug
+    /// `checkpoint_failure_resumes_log` appends to it as it is.
+    pub(crate) fn resume(
+        file: F,
+        end: u64,
+        last_lsn: u64,
+        records: u64,
+        bugs: DurableBugs,
+    ) -> Self {
+        WriteAheadLog {
             file,
-            end: 0,
-            last_lsn: snapshot_lsn,
-            records: 0,
+            end,
+            last_lsn,
+            records,
             unsynced: false,
             bugs,
             buffer: Vec::new(),
-        };
-        log.empty(snapshot_lsn).await?;
-        Ok(log)
+        }
     }
 
     /// The sequence number of the last record (or of the snapshot the log
     /// follows, when it is empty).
     pub(crate) fn last_lsn(&self) -> u64 {
         self.last_lsn
+    }
+
+    /// The planted bugs it was opened with.
+    pub(crate) fn bugs(&self) -> DurableBugs {
+        self.bugs
     }
 
     /// Records in the log.

@@ -111,17 +111,51 @@ pub(crate) async fn recover<P: Providers>(
         .map_err(RecoveryError::Log)?;
     let (replay, log_bytes) = replay_stable(&file, snapshot, bugs).await?;
     report(&replay, log_bytes);
-    snapshot::write(storage, &replay.state, bugs)
-        .await
-        .map_err(RecoveryError::Checkpoint)?;
-    let log = WriteAheadLog::start(file, replay.state.lsn, bugs)
-        .await
-        .map_err(RecoveryError::Checkpoint)?;
+    let log = WriteAheadLog::resume(
+        file,
+        log_bytes as u64,
+        replay.state.lsn,
+        replay.applied,
+        bugs,
+    );
+    let checkpoint = checkpoint(storage, log, &replay.state).await;
+    tidepool_core::assert_sometimes!(checkpoint.is_err(), "the checkpoint after recovery fails");
+    // The corner where a careless fallback loses data: the tail just cut is
+    // still in the file when the checkpoint that was to drop it fails.
+    tidepool_core::assert_sometimes!(
+        checkpoint.is_err() && replay.tail.is_some(),
+        "the checkpoint fails with a torn tail still in the log"
+    );
+    let log = match checkpoint {
+        Ok(log) => log,
+        Err((log, error)) if bugs.checkpoint_failure_resumes_log => {
+            // The planted bug: the log appended to as it is, after its tail.
+            tracing::warn!(%error, "the checkpoint failed; resuming the log as it is");
+            log
+        }
+        Err((_, error)) => return Err(RecoveryError::Checkpoint(error)),
+    };
     Ok(Recovered {
         store_id,
         entries: replay.state.entries,
         log,
     })
+}
+
+/// Writes `state` as the snapshot, then empties `log` (which starts afresh
+/// after it); on failure, the log as it was left, with the error.
+async fn checkpoint<S: StorageProvider, F: StorageFile>(
+    storage: &S,
+    mut log: WriteAheadLog<F>,
+    state: &Snapshot,
+) -> Result<WriteAheadLog<F>, (WriteAheadLog<F>, io::Error)> {
+    if let Err(error) = snapshot::write(storage, state, log.bugs()).await {
+        return Err((log, error));
+    }
+    match log.empty(state.lsn).await {
+        Ok(()) => Ok(log),
+        Err(error) => Err((log, error)),
+    }
 }
 
 /// Reads the log and replays it over `snapshot`; when replay stops before the
@@ -164,6 +198,10 @@ async fn replay_stable<F: StorageFile>(
 }
 
 fn report(replay: &Replay, log_bytes: usize) {
+    tidepool_core::assert_sometimes!(
+        replay.tail.is_some(),
+        "recovery cuts a torn or corrupt log tail"
+    );
     let (applied, skipped, lsn) = (replay.applied, replay.skipped, replay.state.lsn);
     match &replay.tail {
         None => tracing::info!(applied, skipped, lsn, "recovered"),
@@ -258,6 +296,7 @@ mod tests {
         fsync_error_ignored: false,
         recovery_drops_last_record: false,
         drain_writes_skip_the_log: false,
+        checkpoint_failure_resumes_log: false,
     };
 
     #[test]
