@@ -152,8 +152,8 @@ impl SimulationBuilder {
     /// [`1 - EXPLORE_SHARE`](crate::runner::EXPLORE_SHARE) of its iterations
     /// as plain seeds, then spends the rest on *branches*: runs that replay a
     /// seed up to the step where it first made a rare `assert_sometimes!` or
-    /// `assert_reachable!` site true (one fewer than
-    /// [`RARE_SHARE`](crate::runner::RARE_SHARE) of the plain seeds did) and
+    /// `assert_reachable!` site true (one that fewer
+    /// than [`RARE_SHARE`](crate::runner::RARE_SHARE) of the plain seeds made true) and
     /// go on from there with fresh randomness. Rounds of branches are planned
     /// from the results in seed order, so an explored campaign is as
     /// reproducible as any; each failing branch replays with its seed and
