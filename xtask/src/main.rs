@@ -4,8 +4,10 @@
 //! - `cargo xtask sim run NAME [FLAGS]`: builds simulation NAME in release and runs it.
 //! - `cargo xtask sim merge REPORT.json...`: merges shard reports into one.
 //! - `cargo xtask bench NAME [FLAGS]`: builds and runs benchmark NAME in release.
-//! - `cargo xtask bugs`: runs every simulation with planted bugs once per bug,
-//!   and tells how soon each is caught and whether its seed replays the failure.
+//! - `cargo xtask bugs`: runs every simulation with planted bugs, one campaign
+//!   per bug and mode (fixed fault mix, swarm, exploration), and tells the
+//!   share of seeds that catch each, how soon, whether its seed replays the
+//!   failure, and whether swarm or exploration meets the target.
 //! - `cargo xtask mutants`: applies hand-made mutations of the engine one at a
 //!   time (to a scratch copy) and tells which the tests catch.
 
@@ -22,7 +24,7 @@ mod mutations;
 mod output;
 mod workspace;
 
-use bugs::{BUG_BASE_SEED_DEFAULT, BUG_SEEDS_DEFAULT, bugs};
+use bugs::{BUG_BASE_SEED_DEFAULT, BUG_SEEDS_DEFAULT, BugsArgs, Mode, bugs, parse_mode};
 use merge::merge;
 use mutants::{MUTANT_TIMEOUT_S_DEFAULT, MutantsArgs, mutants};
 use workspace::{benchmarks, cargo_run, find_simulation, simulations};
@@ -53,11 +55,19 @@ enum Top {
         args: Vec<String>,
     },
     /// Runs each simulation that has planted bugs (those answering
-    /// `--bug list`) with each bug, and prints how many seeds each took to
-    /// fail, why, and whether replaying that seed fails the same way; then the
-    /// correct server on the same seeds.
+    /// `--bug list`) with each bug, once per mode with the same seeds: FIXED
+    /// (`--no-swarm`), SWARM (the default) and EXPLORE (`--explore`). Prints,
+    /// per bug and mode, the share of seeds that caught it and the seeds to
+    /// the first failure (`9.8% (1st @4)`), whether each first failure
+    /// replays, and TARGET: a bug that fewer than 10% of seeds catch under
+    /// FIXED must be caught by at least 3x as many under SWARM or EXPLORE
+    /// (the better). Then the correct server in each mode, each mode's wall
+    /// time, `bugs under 10% today: K; meeting 3x: M`, and last a line
+    /// `bugs_meeting_target=M/K`. Exits 1 when a bug is caught in no mode, a
+    /// first failure does not replay, a bug misses the target, or the correct
+    /// server fails. A binary that refuses `--explore` gets `-` in that column.
     Bugs {
-        /// Seeds tried per bug, at most (1 to 2^48).
+        /// Seeds of every campaign, each mode's and the correct server's (1 to 2^48).
         #[arg(long, value_name = "N", default_value_t = BUG_SEEDS_DEFAULT,
               value_parser = tidepool::cli::parse_iterations)]
         iterations: u64,
@@ -68,9 +78,14 @@ enum Top {
         /// Only this simulation, as `cargo xtask sim list` names it [default: every one]
         #[arg(long, value_name = "NAME")]
         sim: Option<String>,
-        /// Also shrinks each bug's first failing seed (`--shrink`), replays the shrunk run from
-        /// its file, and prints each bug's faults, operations and simulated time before and
-        /// after, and the medians
+        /// Only these modes' columns: fixed, swarm or explore, repeatable or a comma list; the
+        /// target is judged only with fixed and one of the others [default: all three]
+        #[arg(long = "mode", value_name = "MODE", value_delimiter = ',',
+              value_parser = parse_mode)]
+        modes: Vec<Mode>,
+        /// Also shrinks each bug's first failing seed (of the leftmost mode that caught it;
+        /// `--shrink`), replays the shrunk run from its file, and prints each bug's faults,
+        /// operations and simulated time before and after, and the medians
         #[arg(long)]
         shrink: bool,
     },
@@ -159,8 +174,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             iterations,
             base_seed,
             sim,
+            modes,
             shrink,
-        } => bugs(iterations, &base_seed, sim.as_deref(), shrink),
+        } => bugs(&BugsArgs {
+            iterations,
+            base_seed,
+            sim,
+            shrink,
+            modes,
+        }),
         Top::Mutants {
             only,
             list,
@@ -190,5 +212,42 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             cargo_run("tidepool-bench", &format!("bench-{name}"), &args)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The modes `cargo xtask bugs ARGS` selects, or clap's error.
+    fn modes_of(args: &[&str]) -> Result<Vec<Mode>, String> {
+        let argv = ["cargo xtask", "bugs"].iter().chain(args);
+        match Cli::try_parse_from(argv) {
+            Ok(Cli {
+                command: Top::Bugs { modes, .. },
+            }) => Ok(modes),
+            Ok(_) => Err("not the bugs command".to_string()),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+
+    #[test]
+    fn bugs_takes_modes_repeated_or_as_a_comma_list() {
+        assert_eq!(modes_of(&[]), Ok(vec![]));
+        assert_eq!(
+            modes_of(&["--mode", "fixed,explore"]),
+            Ok(vec![Mode::Fixed, Mode::Explore])
+        );
+        assert_eq!(
+            modes_of(&["--mode", "swarm", "--mode", "fixed"]),
+            Ok(vec![Mode::Swarm, Mode::Fixed])
+        );
+    }
+
+    #[test]
+    fn bugs_refuses_an_unknown_mode_naming_the_known_ones() {
+        let error = modes_of(&["--mode", "fixed,fast"]).unwrap_err();
+        assert!(error.contains("unknown mode 'fast'"), "{error}");
+        assert!(error.contains("fixed, swarm or explore"), "{error}");
     }
 }
