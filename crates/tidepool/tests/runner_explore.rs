@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use clap::Parser;
+use tidepool::cli::SimArgs;
 use tidepool::prelude::*;
 use tidepool::runner::{Branch, ConfigError, FailureKind};
 
@@ -165,4 +167,138 @@ fn exploration_and_branches_refuse_what_they_cannot_run() {
     assert!(unseeded.to_string().contains("--seed"), "{unseeded}");
     let two = base().seeds([1, 2]).branch(point).run().unwrap_err();
     assert!(matches!(two, ConfigError::BranchWithoutOneSeed));
+    for chain in [
+        vec![Branch { step: 0, seed: 1 }],
+        vec![Branch { step: 9, seed: 1 }, Branch { step: 9, seed: 2 }],
+    ] {
+        let error = base().seeds([1]).branch(chain).run().unwrap_err();
+        assert!(matches!(error, ConfigError::BranchPoints(_)), "{error}");
+        assert!(error.to_string().contains("must increase"), "{error}");
+    }
+}
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    sim: SimArgs,
+}
+
+fn parse(args: &[&str]) -> Result<SimArgs, String> {
+    let argv = std::iter::once("sim-explore").chain(args.iter().copied());
+    Cli::try_parse_from(argv)
+        .map(|cli| cli.sim)
+        .map_err(|error| error.to_string())
+}
+
+#[test]
+fn the_command_line_takes_a_branch_chain_with_its_seed_and_explores_campaigns_only() {
+    let args = parse(&["--seed", "0x2a", "--branch", "12:0xab,900:7"]).unwrap();
+    assert_eq!(args.seed, Some(42));
+    assert_eq!(
+        args.branch,
+        Some(vec![
+            Branch {
+                step: 12,
+                seed: 0xab
+            },
+            Branch { step: 900, seed: 7 }
+        ])
+    );
+    assert!(parse(&["--explore"]).unwrap().explore);
+    let lone = parse(&["--branch", "12:1"]).unwrap_err();
+    assert!(lone.contains("--seed"), "{lone}");
+    let bad = parse(&["--seed", "1", "--branch", "12:1,5:2"]).unwrap_err();
+    assert!(bad.contains("increasing"), "{bad}");
+    for conflict in [
+        ["--explore", "--seed", "1"],
+        ["--explore", "--shard", "0/2"],
+    ] {
+        let error = parse(&conflict).unwrap_err();
+        assert!(error.contains("cannot be used with"), "{error}");
+    }
+    // The flags reach the builder: a branch replays as the builder's own does.
+    let builder = tidepool::cli::apply(
+        simulation(true, Duration::from_millis(10)),
+        &parse(&["--seed", "5", "--branch", "3:9"]).unwrap(),
+    );
+    let from_flags = builder.run().unwrap();
+    let from_code = simulation(true, Duration::from_millis(10))
+        .seeds([5])
+        .branch(vec![Branch { step: 3, seed: 9 }])
+        .run()
+        .unwrap();
+    assert_eq!(from_flags.fingerprint, from_code.fingerprint);
+}
+
+/// A rare state (one in 32), then a rarer one after it (one in 64 of
+/// those), then a failure on one draw in 2.
+struct Deeper;
+
+impl Workload for Deeper {
+    async fn run(&mut self, ctx: &WorkloadContext) -> Result<(), BoxError> {
+        ctx.sleep(Duration::from_millis(10)).await;
+        let rare = ctx.random_below(32) == 0;
+        tidepool::assert_sometimes!(rare, "the first rare state");
+        ctx.sleep(Duration::from_millis(10)).await;
+        let rarer = rare && ctx.random_below(64) == 0;
+        tidepool::assert_sometimes!(rarer, "the rarer state behind it");
+        ctx.sleep(Duration::from_millis(10)).await;
+        if rarer && ctx.random_below(2) == 0 {
+            return Err("the rarer state met an unlucky draw".into());
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_state_only_branches_reach_is_branched_from_in_turn() {
+    let deeper = || {
+        SimulationBuilder::new("explore-deeper")
+            .process("server", |ctx| async move {
+                ctx.shutdown().requested().await;
+                Ok(())
+            })
+            .workload(|_| Deeper)
+            .iterations(300)
+            .base_seed(0x2026)
+            .jobs(1)
+    };
+    let plain = deeper().run().unwrap();
+    let explored = deeper().explore(true).run().unwrap();
+    assert_eq!(plain.failed, 0, "{plain}");
+    let exploration = explored.exploration.as_ref().unwrap();
+    let rarer = exploration
+        .sites
+        .iter()
+        .find(|site| site.message == "the rarer state behind it")
+        .expect("exploration reached the rarer state");
+    assert!(rarer.only_explored() && rarer.branches > 0, "{rarer:?}");
+    assert!(explored.to_string().contains("0 (new)"), "{explored}");
+    // Its branches keep the point that reached it and add their own.
+    let second = explored
+        .failures
+        .iter()
+        .find(|failure| failure.branch.len() == 2)
+        .expect("a branch of a branch failed");
+    assert!(second.branch[0].step < second.branch[1].step);
+    assert_eq!(second.replayed, Some(true), "{second:?}");
+}
+
+#[test]
+fn a_branch_point_the_run_never_reaches_is_said() {
+    let report = simulation(true, Duration::from_millis(10))
+        .seeds([5])
+        .branch(vec![Branch {
+            step: 1_000_000,
+            seed: 1,
+        }])
+        .run()
+        .unwrap();
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|note| note.contains("before its branch point 1000000:0x1")),
+        "{report}"
+    );
 }

@@ -89,7 +89,7 @@ pub struct SimArgs {
     #[arg(long)]
     pub no_swarm: bool,
     /// Explores from rare states: half the iterations run plain seeds, the rest branch from
-    /// the first run to make a rare assert_sometimes!/assert_reachable! site true (fewer than
+    /// the first runs to make a rare assert_sometimes!/assert_reachable! site true (fewer than
     /// 10% of plain seeds did), replaying it to that step and going on with fresh randomness;
     /// a failing branch prints its replay as --seed SEED --branch STEP:SEED
     #[arg(long, conflicts_with_all = ["seed", "replay", "shard", "shard_from_env"])]
@@ -97,7 +97,8 @@ pub struct SimArgs {
     /// With --seed: replays the branch of that seed that exploration ran, from the failure's
     /// replay command (STEP:SEED[,STEP:SEED...]: after task poll STEP, fresh randomness from SEED)
     #[arg(long, value_name = "POINTS", requires = "seed", value_parser = parse_branch_points)]
-    pub branch: Option<Vec<crate::runner::Branch>>,
+    // Spelled out so that clap takes the chain as one value, not a list of values.
+    pub branch: Option<::std::vec::Vec<crate::runner::Branch>>,
     /// Where the campaign keeps its failures (JSON Lines, appended to), whose seeds the next
     /// campaign of the same simulation and flags runs first; `off` keeps none
     /// [default: .tidepool/failures.jsonl in the workspace]

@@ -68,15 +68,20 @@ pub(crate) fn run(plan: Arc<Plan>, options: CampaignOptions) -> SimulationReport
                 .to_string(),
         );
     }
+    let pace = Pace {
+        started: Instant::now(),
+        progress: super::progress::Progress::new(options.progress, seeds.len()),
+    };
     report.stopped_early = if options.explore {
-        explore(&plan, &options, seeds, &mut report)
+        explore(&plan, &options, seeds, &pace, &mut report)
     } else {
         let branches = match options.branch.is_empty() {
             true => Vec::new(),
             false => vec![Arc::from(options.branch.as_slice()); seeds.len() as usize],
         };
-        execute(&plan, &options, seeds, branches, None, &mut report)
+        execute(&plan, &options, seeds, branches, None, &pace, &mut report)
     };
+    pace.progress.finish();
     // A `--seed` replay is itself the replay; a determinism check has already
     // run every seed twice.
     if !options.verbose_replay && !options.check_determinism {
@@ -104,6 +109,7 @@ fn explore(
     plan: &Arc<Plan>,
     options: &CampaignOptions,
     seeds: ShardSeeds,
+    pace: &Pace,
     report: &mut SimulationReport,
 ) -> Option<String> {
     let total = seeds.len();
@@ -111,32 +117,52 @@ fn explore(
     let mut explorer = Explorer::new(plan.clone(), base);
     let mut done = super::explore::plain_first(total);
     let first = ShardSeeds::derived_range(base, 0, done);
-    let mut stopped = execute(
-        plan,
-        options,
-        first,
-        Vec::new(),
-        Some(&mut explorer),
-        report,
-    );
+    let run = |work, branches, explorer: &mut Explorer, report: &mut SimulationReport| {
+        execute(plan, options, work, branches, Some(explorer), pace, report)
+    };
+    let mut stopped = run(first, Vec::new(), &mut explorer, report);
     while stopped.is_none() && done < total {
         let size = super::explore::round_size(done, total);
         let round = explorer.plan_round(done, size);
         if round.is_empty() {
             let rest = ShardSeeds::derived_range(base, done, total - done);
-            stopped = execute(plan, options, rest, Vec::new(), Some(&mut explorer), report);
+            stopped = run(rest, Vec::new(), &mut explorer, report);
             break;
         }
         let (seeds, branches) = round
             .into_iter()
             .map(|run| (run.seed, run.branches))
             .unzip();
-        let work = ShardSeeds::explicit_from(seeds, done);
-        stopped = execute(plan, options, work, branches, Some(&mut explorer), report);
+        stopped = run(
+            ShardSeeds::explicit_from(seeds, done),
+            branches,
+            &mut explorer,
+            report,
+        );
         done += size;
     }
     report.exploration = Some(explorer.report());
+    // Each round said what it noticed (a capped --jobs, say): once is enough.
+    let mut seen = std::collections::BTreeSet::new();
+    report.notes.retain(|note| seen.insert(note.clone()));
     stopped
+}
+
+/// What spans a campaign's rounds: its start (for the wall budget) and its
+/// progress bar.
+pub(crate) struct Pace {
+    pub(crate) started: Instant,
+    pub(crate) progress: super::progress::Progress,
+}
+
+impl Pace {
+    /// No progress bar, started now.
+    pub(crate) fn quiet() -> Pace {
+        Pace {
+            started: Instant::now(),
+            progress: super::progress::Progress::new(false, 0),
+        }
+    }
 }
 
 enum Message {
@@ -214,6 +240,7 @@ pub(crate) fn execute(
     seeds: ShardSeeds,
     branches: Vec<Arc<[Branch]>>,
     explorer: Option<&mut Explorer>,
+    pace: &Pace,
     report: &mut SimulationReport,
 ) -> Option<String> {
     let total = seeds.len();
@@ -234,8 +261,7 @@ pub(crate) fn execute(
         workers: Vec::new(),
     };
     let mut stopped_early = pool.start(options.jobs, report);
-    let progress = super::progress::Progress::new(options.progress, total);
-    let started = Instant::now();
+    let (progress, started) = (&pace.progress, pace.started);
     let mut results = InOrder {
         next: 0,
         pending: BTreeMap::new(),
@@ -282,7 +308,6 @@ pub(crate) fn execute(
             ));
         }
     }
-    progress.finish();
     if stopped_early.is_none() && results.next < total {
         // No thread was left to take the rest (each refused by the OS).
         stopped_early = Some(format!(
@@ -749,6 +774,7 @@ fn stuck_failure(
         index,
         seed,
         branches,
+        unreached_branch: None,
         failure: Some(failure),
         sim_time: crate::time::Instant::ZERO,
         trace_hash: 0,
@@ -817,6 +843,13 @@ fn add_to_report(report: &mut SimulationReport, result: IterationResult) {
     }
     if !result.leaks.is_empty() {
         report.leaks.add_iteration(result.seed, &result.leaks);
+    }
+    if let Some(branch) = result.unreached_branch {
+        report.notes.push(format!(
+            "seed {:#018x} ended after {} steps, before its branch point {branch}: it ran \
+             without branching there; the code or the simulation changed since the branch was found",
+            result.seed, result.polls
+        ));
     }
     match result.failure {
         Some(failure) => report.record_failure(failure),

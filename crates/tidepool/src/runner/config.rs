@@ -160,4 +160,10 @@ pub enum ConfigError {
          (or .seeds([seed])) with it, and no --explore"
     )]
     BranchWithoutOneSeed,
+    /// Branch points with a step 0, or steps not increasing.
+    #[error(
+        "branch points {0} are not a chain: steps count from 1 and must increase; \
+         copy them from a failure's replay command"
+    )]
+    BranchPoints(String),
 }

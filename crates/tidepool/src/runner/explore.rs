@@ -158,8 +158,8 @@ pub struct Exploration {
     pub branches: u64,
     /// Failures among the branches.
     pub branch_failures: u64,
-    /// Every rare site: those branched from, and those only branches
-    /// reached; rarest first.
+    /// The rare sites branched from, and every site only branches reached;
+    /// rarest first.
     pub sites: Vec<ExploredSite>,
 }
 
@@ -297,7 +297,9 @@ impl Explorer {
             } else {
                 state.branch_hits += 1;
             }
-            if state.sources.len() < SOURCES_PER_SITE {
+            // A run that ended in that step (its last poll, or the one that
+            // failed) has nothing after it to branch: its branches would be copies.
+            if state.sources.len() < SOURCES_PER_SITE && result.polls > step {
                 state.sources.push(Source {
                     seed: result.seed,
                     branches: result.branches.clone(),

@@ -246,6 +246,7 @@ pub(crate) fn rerun_kept(
             shard_seeds,
             Vec::new(),
             None,
+            &super::campaign::Pace::quiet(),
             &mut rerun,
         );
     }

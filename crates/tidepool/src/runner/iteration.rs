@@ -37,6 +37,8 @@ pub(crate) struct IterationResult {
     pub(crate) seed: u64,
     /// Where the run branched from its seed's run (exploration); empty for a plain seed.
     pub(crate) branches: Arc<[Branch]>,
+    /// The first branch point the run ended before reaching, if any.
+    pub(crate) unreached_branch: Option<Branch>,
     pub(crate) failure: Option<Failure>,
     pub(crate) sim_time: Instant,
     pub(crate) trace_hash: u64,
@@ -260,6 +262,7 @@ fn run_iteration_here(
         (Ok(_), None) => None,
         (Err(error), None) => Some(sim_error_failure(error, run.end_time)),
     };
+    let unreached_branch = hook.branches.first().copied();
     let leaks = sanitizer.finish();
     let replay = super::explore::replay_command(&plan.replay_command, seed, branches);
     let failure = failure.map(|caught| {
@@ -272,6 +275,7 @@ fn run_iteration_here(
         mix,
         seed,
         branches: branches.clone(),
+        unreached_branch,
         failure,
         sim_time: run.end_time,
         trace_hash: run.trace_hash,

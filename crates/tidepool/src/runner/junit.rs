@@ -75,7 +75,15 @@ fn write_failure_case(
     label: &str,
     failure: &Failure,
 ) -> io::Result<()> {
-    let title = escape(&format!("{label} {:#018x}", failure.seed));
+    let title = match failure.branch.is_empty() {
+        true => format!("{label} {:#018x}", failure.seed),
+        false => format!(
+            "{label} {:#018x} branch {}",
+            failure.seed,
+            super::explore::format_branches(&failure.branch)
+        ),
+    };
+    let title = escape(&title);
     writeln!(
         writer,
         r#"    <testcase classname="{name}" name="{title}">"#

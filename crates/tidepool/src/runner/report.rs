@@ -471,7 +471,7 @@ impl fmt::Display for SimulationReport {
         if let Some(exploration) = &self.exploration {
             writeln!(
                 f,
-                "\nexploration (branches from the first run to make a rare site true):"
+                "\nexploration (branches from the first runs to make a rare site true):"
             )?;
             write!(f, "{exploration}")?;
         }
@@ -544,9 +544,16 @@ fn write_failures(f: &mut fmt::Formatter<'_>, report: &SimulationReport) -> fmt:
     }
     writeln!(f, "\nfailures:")?;
     for failure in failures.iter().take(FAILURES_SHOWN_MAX) {
+        let branch = match failure.branch.is_empty() {
+            true => String::new(),
+            false => format!(
+                " branch {}",
+                super::explore::format_branches(&failure.branch)
+            ),
+        };
         writeln!(
             f,
-            "  iteration {} seed {:#018x} at {}: {}",
+            "  iteration {} seed {:#018x}{branch} at {}: {}",
             failure.iteration,
             failure.seed,
             failure.time,

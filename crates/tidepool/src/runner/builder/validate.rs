@@ -63,6 +63,16 @@ impl SimulationBuilder {
             if !one_seed || self.options.explore {
                 return Err(ConfigError::BranchWithoutOneSeed);
             }
+            let increasing = self
+                .options
+                .branch
+                .windows(2)
+                .all(|pair| pair[0].step < pair[1].step);
+            if self.options.branch[0].step == 0 || !increasing {
+                return Err(ConfigError::BranchPoints(crate::runner::format_branches(
+                    &self.options.branch,
+                )));
+            }
         }
         self.validate_groups()?;
         if self.zero_workloads {
