@@ -109,8 +109,19 @@ impl Workload for Clients {
         if let Some(went_back) = &record.went_back {
             return Err(format!("a count went back: {went_back}").into());
         }
-        match check(&Counter, &record.history) {
+        let verdict = check(&Counter, &record.history);
+        // A counter with many adds left without a reply has a search space
+        // that doubles with each: about one seed in 500 is past the checker's
+        // bound. Such a seed is counted (FALSE below) and passes unchecked
+        // rather than failing for the checker's limit; the floor above still held.
+        let decided = !matches!(verdict, Verdict::Unknown { .. });
+        tidepool::assert_sometimes!(decided, "the linearizability check reaches a verdict");
+        match verdict {
             Verdict::Linearizable => Ok(()),
+            Verdict::Unknown { .. } => {
+                tracing::warn!(%verdict, "the history is too costly to check; the seed passes unchecked");
+                Ok(())
+            }
             verdict => Err(format!("the history is not linearizable: {verdict}").into()),
         }
     }
