@@ -302,3 +302,31 @@ fn a_branch_point_the_run_never_reaches_is_said() {
         "{report}"
     );
 }
+
+#[test]
+fn a_branch_has_a_timeline_of_its_own_run() {
+    let explored = simulation(true, Duration::from_millis(10))
+        .explore(true)
+        .run()
+        .unwrap();
+    // A failing branch of a seed whose own run passes.
+    let failure = explored
+        .failures
+        .iter()
+        .filter(|failure| !failure.branch.is_empty())
+        .find(|failure| {
+            let own = simulation(true, Duration::from_millis(10))
+                .seeds([failure.seed])
+                .run()
+                .unwrap();
+            own.is_success()
+        })
+        .expect("a branch failed where its seed's own run passes");
+    let (report, timeline) = simulation(true, Duration::from_millis(10))
+        .branch(failure.branch.clone())
+        .run_with_timeline(failure.seed, "info")
+        .unwrap();
+    assert_eq!(report.failures[0].reason, failure.reason);
+    let mark = timeline.failure.expect("the branch's failure is marked");
+    assert_eq!(mark.time_ns, failure.time.since_origin().as_nanos() as u64);
+}
