@@ -53,7 +53,7 @@ pub use report::{FAILURES_KEPT_MAX, MergeError, SimulationReport};
 pub use seeds::ITERATIONS_MAX;
 pub use state::StateView;
 pub(crate) use state::slots as state_slots;
-pub use swarm::{Family, FaultMix, INTENSITY_RANGE, SwarmRow, SwarmTable};
+pub use swarm::{FAMILY_ON_PROBABILITY, Family, FaultMix, INTENSITY_RANGE, SwarmRow, SwarmTable};
 pub use tidepool_core::{
     BoxError, KeyOf, PROCESS_PORT, Process, ProcessContext, Requested, Restart, SharedState,
     Shutdown, StateKey,

@@ -16,6 +16,17 @@ use serde::{Deserialize, Serialize};
 use super::attrition::Attrition;
 use crate::sim::{NetworkConfig, StorageConfig};
 
+/// The chance that a family the simulation configures is on in a seed's mix.
+///
+/// Three in four, not one in two: most bugs need a few families at once
+/// (a kind of death and a storage fault, say), and each family off in half
+/// the seeds left few seeds with all of them. Measured over 1,000 seeds on
+/// seven planted KV bugs that other faults do not hide, one in two caught
+/// each in 0.30–0.64 times the seeds the fixed mix does, three in four in
+/// 0.54–0.96 times; the two that other faults hide were caught about as
+/// often under both (1.1–1.35 times).
+pub const FAMILY_ON_PROBABILITY: f64 = 0.75;
+
 /// The factor (min, max) applied to an enabled family's configured rate.
 pub const INTENSITY_RANGE: (f64, f64) = (0.25, 2.0);
 
@@ -186,7 +197,7 @@ impl Configured<'_> {
 }
 
 /// The mix of the seed `seed`, within what `configured` allows: each family
-/// the simulation configures is on with probability one half.
+/// the simulation configures is on with probability [`FAMILY_ON_PROBABILITY`].
 pub(crate) fn mix_for(seed: u64, configured: &Configured<'_>) -> FaultMix {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x7377_6172_6d6d_6978);
     let mut mix = FaultMix::default();
@@ -194,7 +205,7 @@ pub(crate) fn mix_for(seed: u64, configured: &Configured<'_>) -> FaultMix {
     for family in Family::ALL {
         // Two draws per family whatever the configuration, so that narrowing
         // one family does not reshuffle the others' mixes.
-        let on = rng.next_u64() & 1 == 1;
+        let on = ((rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < FAMILY_ON_PROBABILITY;
         let unit = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
         if configured.has(family) {
             mix.available |= family.bit();

@@ -120,7 +120,8 @@ impl SimulationBuilder {
     /// Swarm testing of the faults: each seed turns every fault family this
     /// configuration has (partial I/O, resets, refused connects, clogs,
     /// partitions, datagram loss, each kind of death, swizzles, storage
-    /// faults, clock steps) on or off with even odds, and draws the
+    /// faults, clock steps) on or off (on with probability
+    /// [`FAMILY_ON_PROBABILITY`](crate::runner::FAMILY_ON_PROBABILITY), 3/4), and draws the
     /// intensity of those on (their configured rates times a factor within
     /// [`INTENSITY_RANGE`](crate::runner::INTENSITY_RANGE)); the report counts,
     /// per family, the seeds that had it on and the failures among them
