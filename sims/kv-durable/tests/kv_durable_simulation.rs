@@ -90,3 +90,16 @@ fn unknown_bugs_are_usage_errors_and_the_list_names_every_bug() {
         assert!(listing.contains(name), "{listing}");
     }
 }
+
+/// A seed whose history's hot key took the linearizability search past the
+/// checker's default bound (an unknown verdict failed the correct server);
+/// the workload's larger bound decides it.
+#[test]
+fn a_costly_history_still_reaches_a_verdict() {
+    let report = sim_kv_durable::simulation(DurableBugs::default())
+        .swarm(true)
+        .seeds([0x4464_b498_b4dd_16e0])
+        .run()
+        .unwrap();
+    assert!(report.is_success(), "{report}");
+}
