@@ -250,19 +250,21 @@ impl Workload for Deeper {
     }
 }
 
+/// [`Deeper`] over 300 seeds: no plain seed fails; only branches do.
+fn deeper() -> SimulationBuilder {
+    SimulationBuilder::new("explore-deeper")
+        .process("server", |ctx| async move {
+            ctx.shutdown().requested().await;
+            Ok(())
+        })
+        .workload(|_| Deeper)
+        .iterations(300)
+        .base_seed(0x2026)
+        .jobs(1)
+}
+
 #[test]
 fn a_state_only_branches_reach_is_branched_from_in_turn() {
-    let deeper = || {
-        SimulationBuilder::new("explore-deeper")
-            .process("server", |ctx| async move {
-                ctx.shutdown().requested().await;
-                Ok(())
-            })
-            .workload(|_| Deeper)
-            .iterations(300)
-            .base_seed(0x2026)
-            .jobs(1)
-    };
     let plain = deeper().run().unwrap();
     let explored = deeper().explore(true).run().unwrap();
     assert_eq!(plain.failed, 0, "{plain}");
@@ -329,4 +331,29 @@ fn a_branch_has_a_timeline_of_its_own_run() {
     assert_eq!(report.failures[0].reason, failure.reason);
     let mark = timeline.failure.expect("the branch's failure is marked");
     assert_eq!(mark.time_ns, failure.time.since_origin().as_nanos() as u64);
+}
+
+#[test]
+fn branch_failures_are_neither_kept_nor_shrunk_and_the_report_says_so() {
+    let dir = std::env::temp_dir().join(format!("tidepool-explore-{}", std::process::id()));
+    let file = dir.join("failures.jsonl");
+    let report = deeper()
+        .explore(true)
+        .failure_file(Some(file.clone()), None)
+        .shrink(Some(dir.join("shrunk")))
+        .run()
+        .unwrap();
+    assert!(report.failed > 0, "{report}");
+    assert!(report.failures.iter().all(|f| !f.branch.is_empty()));
+    let said = |words: &str| report.notes.iter().any(|note| note.contains(words));
+    assert!(said("found by exploration are not kept"), "{report}");
+    assert!(
+        said("not shrunk: a failure found by exploration"),
+        "{report}"
+    );
+    assert!(report.shrunk.is_none());
+    // Nothing kept: the file holds no line.
+    let kept = std::fs::read_to_string(&file).unwrap_or_default();
+    assert!(kept.is_empty(), "{kept}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -64,3 +64,26 @@ fn bug_names_are_listed_and_unknown_ones_refused() {
     }
     assert_eq!(TallyBugs::only("no_such_bug"), None);
 }
+
+/// A seed whose history is past the checker's bound (many adds left without
+/// a reply): the correct nodes pass it unchecked, and the assertion table
+/// counts the undecided check.
+#[test]
+fn a_history_past_the_checkers_bound_passes_unchecked_and_is_counted() {
+    let report = simulation(TallyBugs::default())
+        .seeds([0xf16d_42cc_9b15_d359])
+        .run()
+        .unwrap();
+    assert!(report.is_success(), "{report}");
+    let verdict = report
+        .assertions
+        .rows()
+        .iter()
+        .find(|row| row.message == "the linearizability check reaches a verdict")
+        .unwrap_or_else(|| panic!("no verdict site in the table:\n{report}"));
+    assert_eq!(
+        (verdict.true_count, verdict.false_count),
+        (0, 1),
+        "{report}"
+    );
+}

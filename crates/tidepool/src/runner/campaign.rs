@@ -425,7 +425,9 @@ impl Pool {
             let branches = self.shared.branches_at(position);
             failures.push(stuck_failure(
                 &self.shared,
-                (iteration, seed, branches),
+                iteration,
+                seed,
+                branches,
                 cause,
             ));
             // Refused, the remaining workers take its share; with none left, the
@@ -759,16 +761,16 @@ fn watchdog_cause(limit: Duration) -> Cause {
 /// The failure of a seed whose thread the campaign gave up on.
 fn stuck_failure(
     shared: &Shared,
-    (index, seed, branches): (u64, u64, Arc<[Branch]>),
+    index: u64,
+    seed: u64,
+    branches: Arc<[Branch]>,
     cause: Cause,
 ) -> IterationResult {
     let caught = Caught {
         cause,
         time: crate::time::Instant::ZERO,
     };
-    let replay = super::explore::replay_command(&shared.plan.replay_command, seed, &branches);
-    let mut failure = caught.into_failure(index, seed, replay);
-    failure.branch = branches.to_vec();
+    let failure = caught.into_failure(index, seed, &branches, &shared.plan.replay_command);
     IterationResult {
         mix: None,
         index,

@@ -113,8 +113,16 @@ pub(crate) struct Caught {
 }
 
 impl Caught {
-    /// The failure of iteration `iteration` (seed `seed`) this caught, replayed by `replay`.
-    pub(crate) fn into_failure(self, iteration: u64, seed: u64, replay: String) -> Failure {
+    /// The failure of iteration `iteration` (seed `seed`, branched at
+    /// `branches`) this caught, replayed by `command` with the seed and
+    /// branch points.
+    pub(crate) fn into_failure(
+        self,
+        iteration: u64,
+        seed: u64,
+        branches: &[super::explore::Branch],
+        command: &str,
+    ) -> Failure {
         Failure {
             iteration,
             seed,
@@ -122,9 +130,9 @@ impl Caught {
             reason: self.cause.reason,
             origin: self.cause.origin,
             time: self.time,
-            replay,
+            replay: super::explore::replay_command(command, seed, branches),
             replayed: None,
-            branch: Vec::new(),
+            branch: branches.to_vec(),
         }
     }
 }

@@ -264,12 +264,8 @@ fn run_iteration_here(
     };
     let unreached_branch = hook.branches.first().copied();
     let leaks = sanitizer.finish();
-    let replay = super::explore::replay_command(&plan.replay_command, seed, branches);
-    let failure = failure.map(|caught| {
-        let mut failure = caught.into_failure(index, seed, replay);
-        failure.branch = branches.to_vec();
-        failure
-    });
+    let failure =
+        failure.map(|caught| caught.into_failure(index, seed, branches, &plan.replay_command));
     IterationResult {
         index,
         mix,
