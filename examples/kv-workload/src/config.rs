@@ -1,9 +1,11 @@
 //! `KvWorkloadConfig`: what a [`KvWorkload`](crate::KvWorkload) does, and
 //! its defaults.
 
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use kv::Bugs;
+use tidepool::WorkloadContext;
 
 /// Default of [`KvWorkloadConfig::group`].
 pub const SERVER_GROUP_DEFAULT: &str = "server";
@@ -119,6 +121,18 @@ pub struct KvWorkloadConfig {
     pub delivery_max: Option<Duration>,
     /// Planted client bugs, given to every [`KvClient`](kv::KvClient). Default: none.
     pub client_bugs: Bugs,
+    /// Whether swarm testing may vary the workload's mix from seed to seed
+    /// ([`WorkloadContext::swarm_knob`](tidepool::WorkloadContext::swarm_knob)):
+    /// each of these knobs keeps the value above in half the seeds and is
+    /// drawn from its range in the other half: `kv.keys` (1 to twice
+    /// `keys`), `kv.hot_percent` (0 to `hot_percent`: hotter keys would grow
+    /// a history past what the check searches), `kv.pipeline_percent` (0 to 90),
+    /// `kv.value_letters_max` (a quarter to three times `value_letters_max`),
+    /// `kv.get_weight` and `kv.set_weight` (1 to twice theirs),
+    /// `kv.delete_weight` (0 to twice its). Without swarm testing
+    /// (`--no-swarm`) the workload runs as configured either way.
+    /// Default: true.
+    pub swarm_knobs: bool,
 }
 
 impl Default for KvWorkloadConfig {
@@ -142,11 +156,49 @@ impl Default for KvWorkloadConfig {
             check_retry_delay: CHECK_RETRY_DELAY_DEFAULT,
             delivery_max: None,
             client_bugs: Bugs::default(),
+            swarm_knobs: true,
         }
     }
 }
 
 impl KvWorkloadConfig {
+    /// The configuration this seed runs: this one, with the knobs of
+    /// [`KvWorkloadConfig::swarm_knobs`] as swarm testing draws them.
+    pub(crate) fn swarmed(&self, ctx: &WorkloadContext) -> KvWorkloadConfig {
+        if !self.swarm_knobs {
+            return self.clone();
+        }
+        let knob = |name: &str, default: u64, range: RangeInclusive<u64>| {
+            ctx.swarm_knob(name, default, range)
+        };
+        let percent = |name: &str, default: u64| knob(name, default, 0..=default.clamp(90, 100));
+        // Hotter keys than configured would grow a hot key's history past
+        // what the linearizability check searches (a correct durable server
+        // failed a seed with 90% of operations on two keys, and pipelining).
+        let cooler = |name: &str, default: u64| knob(name, default, 0..=default);
+        let twice = |name: &str, default: u64, low: u64| {
+            knob(name, default, low.min(default)..=(default * 2).max(low))
+        };
+        let letters = self.value_letters_max as u64;
+        let weights = OperationWeights {
+            get: twice("kv.get_weight", self.weights.get, 1),
+            set: twice("kv.set_weight", self.weights.set, 1),
+            delete: twice("kv.delete_weight", self.weights.delete, 0),
+        };
+        KvWorkloadConfig {
+            keys: twice("kv.keys", self.keys as u64, 1) as usize,
+            hot_percent: cooler("kv.hot_percent", self.hot_percent),
+            pipeline_percent: percent("kv.pipeline_percent", self.pipeline_percent),
+            value_letters_max: knob(
+                "kv.value_letters_max",
+                letters,
+                (letters / 4).max(1).min(letters)..=letters * 3,
+            ) as usize,
+            weights,
+            ..self.clone()
+        }
+    }
+
     /// Why the configuration cannot run, if it cannot.
     pub(crate) fn problem(&self) -> Option<String> {
         let weights = self.weights;

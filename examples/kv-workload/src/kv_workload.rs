@@ -135,9 +135,11 @@ impl Workload for KvWorkload {
             let group = &self.config.group;
             return Err(format!("kv workload: no process in group '{group}'").into());
         }
-        let keys = KeySpace::new(self.config.keys, self.config.hot_keys);
+        // Under swarm testing, this seed's mix of the workload.
+        let config = self.config.swarmed(ctx);
+        let keys = KeySpace::new(config.keys, config.hot_keys);
         let setting = Setting {
-            config: self.config.clone(),
+            config,
             servers,
             keys,
         };

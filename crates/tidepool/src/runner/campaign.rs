@@ -129,6 +129,7 @@ fn explore(
             stopped = run(rest, Vec::new(), &mut explorer, report);
             break;
         }
+        let size = round.len() as u64;
         let (seeds, branches) = round
             .into_iter()
             .map(|run| (run.seed, run.branches))
@@ -789,6 +790,7 @@ fn stuck_failure(
         leaks: Vec::new(),
         applied_faults: Vec::new(),
         operations: None,
+        knobs: Vec::new(),
     }
 }
 
@@ -841,7 +843,9 @@ fn add_to_report(report: &mut SimulationReport, result: IterationResult) {
     report.faults.add(&result.faults);
     report.assertions.add_run(&result.assertions);
     if let Some(mix) = &result.mix {
-        report.swarm.add_seed(mix, result.failure.is_some());
+        report
+            .swarm
+            .add_seed(mix, &result.knobs, result.failure.is_some());
     }
     if !result.leaks.is_empty() {
         report.leaks.add_iteration(result.seed, &result.leaks);

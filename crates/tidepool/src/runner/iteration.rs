@@ -54,6 +54,8 @@ pub(crate) struct IterationResult {
     pub(crate) applied_faults: Vec<super::shrink::AppliedFault>,
     /// Workload operations counted; `None` when no workload counts them.
     pub(crate) operations: Option<u64>,
+    /// The swarm knobs the workloads asked for (none without swarm testing).
+    pub(crate) knobs: Vec<super::knobs::KnobDraw>,
 }
 
 /// What the driver hands back from inside the world: it finished.
@@ -237,6 +239,7 @@ fn run_iteration_here(
     let mut run_assertions = RunAssertions::default();
     let mut faults = FaultCounts::default();
     let mut shrink_run = (Vec::new(), None);
+    let mut knobs = Vec::new();
     // A request left by an earlier world on this thread is not this one's.
     take_step_check_request();
     let run: SimRun<DriverOutput> = Sim::new(seed)
@@ -252,6 +255,7 @@ fn run_iteration_here(
                 faults = run_faults();
                 crate::timeline::hook::note_hosts();
                 shrink_run = super::shrink::take_run();
+                knobs = super::knobs::take_run();
             },
         );
     heartbeat.fetch_add(1, Ordering::Relaxed);
@@ -284,6 +288,7 @@ fn run_iteration_here(
         leaks,
         applied_faults: shrink_run.0,
         operations: shrink_run.1,
+        knobs,
     }
 }
 
@@ -404,6 +409,7 @@ async fn drive(plan: Arc<Plan>, seed: u64, mix: Option<super::swarm::FaultMix>) 
         tracing::info!("swarm mix of seed {seed:#018x}: {}", mix.describe());
     }
     super::shrink::install(&plan.edits);
+    super::knobs::install(mix.is_some().then_some(seed));
     let processes = boot_processes(&plan);
     let workloads = create_workloads(&plan, &processes, seed);
     tracing::debug!("phase: setup");

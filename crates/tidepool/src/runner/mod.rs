@@ -15,6 +15,7 @@ mod failure_file;
 mod final_check;
 mod iteration;
 mod junit;
+mod knobs;
 mod liveness;
 mod process;
 mod processes;
@@ -46,6 +47,7 @@ pub use failure_file::{
     FAILURE_FILE_DEFAULT, FAILURE_FILE_FORMAT, KEPT_SEEDS_MAX, KeptFailure, KeptRerun,
 };
 pub(crate) use iteration::run_iteration;
+pub use knobs::{KNOB_VARIED_PROBABILITY, KnobDraw};
 pub use liveness::EVENTUALLY_RETRY;
 pub use processes::{Death, RESTART_DELAY};
 pub use replay_check::REPLAY_CHECKS_MAX;
@@ -53,7 +55,9 @@ pub use report::{FAILURES_KEPT_MAX, MergeError, SimulationReport};
 pub use seeds::ITERATIONS_MAX;
 pub use state::StateView;
 pub(crate) use state::slots as state_slots;
-pub use swarm::{FAMILY_ON_PROBABILITY, Family, FaultMix, INTENSITY_RANGE, SwarmRow, SwarmTable};
+pub use swarm::{
+    FAMILY_ON_PROBABILITY, Family, FaultMix, INTENSITY_RANGE, KnobRow, SwarmRow, SwarmTable,
+};
 pub use tidepool_core::{
     BoxError, KeyOf, PROCESS_PORT, Process, ProcessContext, Requested, Restart, SharedState,
     Shutdown, StateKey,

@@ -14,6 +14,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use super::attrition::Attrition;
+use super::knobs::KnobDraw;
 use crate::sim::{NetworkConfig, StorageConfig};
 
 /// The chance that a family the simulation configures is on in a seed's mix.
@@ -270,6 +271,22 @@ pub struct SwarmTable {
     pub seeds: u64,
     /// One row per family the simulation configures.
     pub rows: Vec<SwarmRow>,
+    /// One row per swarm knob a workload asked for
+    /// ([`WorkloadContext::swarm_knob`](crate::WorkloadContext::swarm_knob)),
+    /// by name.
+    #[serde(default)]
+    pub knobs: Vec<KnobRow>,
+}
+
+/// One knob's row of the [`SwarmTable`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnobRow {
+    /// The knob's name.
+    pub name: String,
+    /// Seeds in which swarm testing varied it.
+    pub seeds_varied: u64,
+    /// Failed seeds in which it was varied.
+    pub failures_varied: u64,
 }
 
 /// One family's row of the [`SwarmTable`].
@@ -284,9 +301,16 @@ pub struct SwarmRow {
 }
 
 impl SwarmTable {
-    /// Counts one seed with `mix`, failed or not.
-    pub fn add_seed(&mut self, mix: &FaultMix, failed: bool) {
+    /// Counts one seed with `mix` and its `knobs`, failed or not.
+    pub fn add_seed(&mut self, mix: &FaultMix, knobs: &[KnobDraw], failed: bool) {
         self.seeds += 1;
+        for knob in knobs {
+            let row = self.knob_mut(&knob.name);
+            if knob.varied {
+                row.seeds_varied += 1;
+                row.failures_varied += u64::from(failed);
+            }
+        }
         for family in Family::ALL
             .into_iter()
             .filter(|family| mix.is_available(*family))
@@ -307,6 +331,31 @@ impl SwarmTable {
             row.seeds_on += theirs.seeds_on;
             row.failures_on += theirs.failures_on;
         }
+        for theirs in &other.knobs {
+            let row = self.knob_mut(&theirs.name);
+            row.seeds_varied += theirs.seeds_varied;
+            row.failures_varied += theirs.failures_varied;
+        }
+    }
+
+    /// Knob `name`'s row, inserted empty in name order.
+    fn knob_mut(&mut self, name: &str) -> &mut KnobRow {
+        let index = match self
+            .knobs
+            .binary_search_by(|row| row.name.as_str().cmp(name))
+        {
+            Ok(index) => index,
+            Err(index) => {
+                let empty = KnobRow {
+                    name: name.to_string(),
+                    seeds_varied: 0,
+                    failures_varied: 0,
+                };
+                self.knobs.insert(index, empty);
+                index
+            }
+        };
+        &mut self.knobs[index]
     }
 
     /// `family`'s row, inserted empty where the family order puts it.
@@ -338,6 +387,21 @@ impl std::fmt::Display for SwarmTable {
                 format!("{}/{}", row.seeds_on, self.seeds),
                 row.failures_on
             )?;
+        }
+        if !self.knobs.is_empty() {
+            writeln!(
+                f,
+                "KNOB                VARIED IN SEEDS  FAILURES WITH IT VARIED"
+            )?;
+            for row in &self.knobs {
+                writeln!(
+                    f,
+                    "{:<19} {:>15}  {:>23}",
+                    row.name,
+                    format!("{}/{}", row.seeds_varied, self.seeds),
+                    row.failures_varied
+                )?;
+            }
         }
         Ok(())
     }

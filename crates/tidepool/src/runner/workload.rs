@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::ops::RangeInclusive;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -154,6 +155,30 @@ impl WorkloadContext {
     /// The disk of the workload's own host.
     pub fn storage(&self) -> SimStorage {
         SimStorage
+    }
+
+    /// A parameter of the workload that swarm testing varies from seed to
+    /// seed, as it varies the fault families: `default` without swarm
+    /// testing (`--no-swarm`, and the builder's default); under swarm, in
+    /// half the seeds ([`KNOB_VARIED_PROBABILITY`](crate::runner::KNOB_VARIED_PROBABILITY))
+    /// a value drawn uniformly from `range` (both ends included), `default`
+    /// in the others.
+    ///
+    /// Ask for the parameters a bug might hide behind: how often the
+    /// workload pipelines, how long its values are, how its operations are
+    /// mixed. The value comes from the seed and `name` alone, so a replay
+    /// gets the same one; within a run, the first answer for `name` is the
+    /// answer for every later request of it, from any workload instance,
+    /// whatever default and range those give. A varied knob
+    /// is named in the seed's replay log (`swarm knob NAME of seed ...`),
+    /// and the report's swarm table counts the seeds that varied it and the
+    /// failures among them.
+    ///
+    /// # Panics
+    ///
+    /// When `range` is empty (its start after its end).
+    pub fn swarm_knob(&self, name: &str, default: u64, range: RangeInclusive<u64>) -> u64 {
+        super::knobs::draw(name, default, range)
     }
 
     /// The seed of the iteration this workload runs in, as the report and
