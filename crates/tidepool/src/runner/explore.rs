@@ -27,7 +27,6 @@ use tidepool_core::assertions::{AssertionKind, SiteLocation, sites};
 use super::builder::Plan;
 use super::iteration::IterationResult;
 use crate::sim::derive_seed;
-use crate::time::Instant;
 
 /// The share of an explored campaign's iterations spent on branches, at
 /// most: the rest are the plain seeds a campaign without `--explore` runs
@@ -216,8 +215,6 @@ struct Source {
     seed: u64,
     branches: Arc<[Branch]>,
     step: u64,
-    /// The run's failure, if it failed: its reason and time.
-    failure: Option<(String, Instant)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -230,8 +227,6 @@ struct SiteState {
     /// Branches from it that ran, and failed.
     branches: u64,
     branch_failures: u64,
-    /// Branches from it that were productive (see [`Explorer::observe`]).
-    productive: u64,
 }
 
 /// One run an exploration round plans: its seed and branch points.
@@ -246,14 +241,11 @@ pub(crate) struct Explorer {
     plan: Arc<Plan>,
     base_seed: u64,
     plain_seeds: u64,
-    /// Plain seeds that were productive.
-    plain_productive: u64,
     branches: u64,
     branch_failures: u64,
     sites: BTreeMap<usize, SiteState>,
-    /// The site each planned branch came from, and its source's failure,
-    /// by iteration.
-    origin: BTreeMap<u64, (usize, Option<(String, Instant)>)>,
+    /// The site each planned branch came from, by iteration.
+    origin: BTreeMap<u64, usize>,
 }
 
 impl Explorer {
@@ -262,7 +254,6 @@ impl Explorer {
             plan,
             base_seed,
             plain_seeds: 0,
-            plain_productive: 0,
             branches: 0,
             branch_failures: 0,
             sites: BTreeMap::new(),
@@ -271,48 +262,33 @@ impl Explorer {
     }
 
     /// Folds one finished run in (runs come in iteration order).
-    ///
-    /// A run is *productive* when it failed (a branch: other than as its
-    /// source did, for the same reason at the same moment), or made true,
-    /// after its last
-    /// branch point, a site that was rare (or never true) before it, other
-    /// than the one it branched from: what the yield of a site's branches,
-    /// and of plain seeds, is counted in.
     pub(crate) fn observe(&mut self, result: &IterationResult) {
         let plain = result.branches.is_empty();
         let failed = result.failure.is_some();
-        let (origin, source_failure) = match self.origin.remove(&result.index) {
-            Some((site, source_failure)) => (Some(site), source_failure),
-            None => (None, None),
-        };
-        let branched_at = result.branches.last().map_or(0, |branch| branch.step);
-        // A branch that fails as its source did, at the same moment, copied
-        // a failure its prefix had already decided.
-        let copied = result.failure.as_ref().is_some_and(|failure| {
-            source_failure.as_ref() == Some(&(failure.reason.clone(), failure.time))
-        });
-        let mut productive = failed && !copied;
-        for (id, step) in result.assertions.first_true() {
-            let new_or_rare = self.sites.get(&id).is_none_or(|state| self.is_rare(state));
-            if step > branched_at && Some(id) != origin && new_or_rare && self.explorable(id) {
-                productive = true;
-            }
-        }
         if plain {
             self.plain_seeds += 1;
-            self.plain_productive += u64::from(productive);
         } else {
             self.branches += 1;
             self.branch_failures += u64::from(failed);
         }
-        if let Some(site) = origin {
+        if let Some(site) = self.origin.remove(&result.index) {
             let state = self.sites.entry(site).or_default();
             state.branches += 1;
             state.branch_failures += u64::from(failed);
-            state.productive += u64::from(productive);
         }
+        let all = sites();
         for (id, step) in result.assertions.first_true() {
-            if !self.explorable(id) {
+            let site = &all[id];
+            let kind_fits = matches!(
+                site.kind,
+                AssertionKind::Sometimes | AssertionKind::Reachable
+            );
+            let in_scope = self
+                .plan
+                .coverage_scope
+                .as_ref()
+                .is_none_or(|in_scope| in_scope(site));
+            if !kind_fits || !in_scope {
                 continue;
             }
             let state = self.sites.entry(id).or_default();
@@ -328,29 +304,9 @@ impl Explorer {
                     seed: result.seed,
                     branches: result.branches.clone(),
                     step,
-                    failure: result
-                        .failure
-                        .as_ref()
-                        .map(|failure| (failure.reason.clone(), failure.time)),
                 });
             }
         }
-    }
-
-    /// Whether site `id` is one exploration branches from: a `sometimes` or
-    /// `reachable` site in the simulation's coverage scope.
-    fn explorable(&self, id: usize) -> bool {
-        let site = &sites()[id];
-        let kind_fits = matches!(
-            site.kind,
-            AssertionKind::Sometimes | AssertionKind::Reachable
-        );
-        kind_fits
-            && self
-                .plan
-                .coverage_scope
-                .as_ref()
-                .is_none_or(|in_scope| in_scope(site))
     }
 
     fn is_rare(&self, state: &SiteState) -> bool {
@@ -370,96 +326,17 @@ impl Explorer {
         rare.into_iter().map(|(_, _, id)| id).collect()
     }
 
-    /// How a round of up to `size` runs splits between the rare sites `rare`
-    /// and plain seeds, by yield: when some site has had no branch yet, the
-    /// round is [`ROUND_MIN`] branches of each such site (probes) and
-    /// nothing else; otherwise the round goes to the sites and to plain
-    /// seeds in proportion to each one's yield, the
-    /// share of its runs that were productive (counted with one productive
-    /// run and one that was not added, so that nothing starts at 0 or 1).
-    /// So a site whose branches find nothing plain seeds would not soon
-    /// gives its share back to plain seeds, and one whose branches keep
-    /// failing or reaching rare states gets most of the round.
-    fn allot(&self, rare: &[usize], size: u64) -> (Vec<u64>, u64) {
-        let yield_of = |productive: u64, runs: u64| (productive as f64 + 1.0) / (runs as f64 + 2.0);
-        let mut counts = vec![0u64; rare.len()];
-        let mut left = size;
-        for (count, id) in counts.iter_mut().zip(rare) {
-            if self.sites[id].planned == 0 {
-                *count = ROUND_MIN.min(left);
-                left -= *count;
-            }
-        }
-        if left < size {
-            // A round with probes is only probes: what they yield decides the next.
-            return (counts, 0);
-        }
-        let mut weights: Vec<(usize, f64)> = rare
-            .iter()
-            .enumerate()
-            .filter(|(_, id)| self.sites[id].planned > 0)
-            .map(|(index, id)| {
-                let state = &self.sites[id];
-                (index, yield_of(state.productive, state.branches))
-            })
-            .collect();
-        let plain = rare.len();
-        weights.push((plain, yield_of(self.plain_productive, self.plain_seeds)));
-        let total: f64 = weights.iter().map(|(_, weight)| weight).sum();
-        // Largest remainder, ties in site order, plain seeds last.
-        let mut shares: Vec<(u64, f64, usize)> = weights
-            .iter()
-            .map(|&(index, weight)| {
-                let exact = left as f64 * weight / total;
-                (exact.floor() as u64, exact - exact.floor(), index)
-            })
-            .collect();
-        let given: u64 = shares.iter().map(|(floor, _, _)| floor).sum();
-        let mut order: Vec<usize> = (0..shares.len()).collect();
-        order.sort_by(|a, b| shares[*b].1.total_cmp(&shares[*a].1).then(a.cmp(b)));
-        for &at in order.iter().take((left - given.min(left)) as usize) {
-            shares[at].0 += 1;
-        }
-        let mut plain_count = 0;
-        for (count, _, index) in shares {
-            if index == plain {
-                plain_count = count;
-            } else {
-                counts[index] += count;
-            }
-        }
-        (counts, plain_count)
-    }
-
-    /// Plans up to `size` runs, the iterations from `first` on: branches of
-    /// the rare sites, in turn, as many of each as [`Explorer::allot`] gives
-    /// it, and plain seeds for the rest (the seeds a plain campaign runs at
-    /// those iterations); none when no site is rare.
+    /// Plans `size` branches, the iterations from `first` on, spread over
+    /// the rare sites in turn; none when no site is rare.
     pub(crate) fn plan_round(&mut self, first: u64, size: u64) -> Vec<PlannedRun> {
         let rare = self.rare_sites();
         if rare.is_empty() {
             return Vec::new();
         }
-        let (mut counts, plain) = self.allot(&rare, size);
-        let size = counts.iter().sum::<u64>() + plain;
         let mut round = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-        let mut turn = 0;
         for offset in 0..size {
             let iteration = first + offset;
-            // The next site in turn with branches left, or a plain seed.
-            let next = (0..rare.len())
-                .map(|step| (turn + step) % rare.len())
-                .find(|&index| counts[index] > 0);
-            let Some(index) = next else {
-                round.push(PlannedRun {
-                    seed: derive_seed(self.base_seed, iteration),
-                    branches: Arc::from([]),
-                });
-                continue;
-            };
-            counts[index] -= 1;
-            turn = index + 1;
-            let id = rare[index];
+            let id = rare[(offset % rare.len() as u64) as usize];
             let state = self.sites.get_mut(&id).expect("a rare site is known");
             let source = &state.sources[(state.planned % state.sources.len() as u64) as usize];
             state.planned += 1;
@@ -479,7 +356,7 @@ impl Explorer {
                 seed: source.seed,
                 branches: branches.into(),
             });
-            self.origin.insert(iteration, (id, source.failure.clone()));
+            self.origin.insert(iteration, id);
         }
         round
     }
